@@ -1,0 +1,1 @@
+"""spoor: the product-event analytics warehouse (entry points and settings)."""

@@ -1,0 +1,47 @@
+"""The one place for spoor's paths and their environment variables.
+
+Every other module, the dbt profile and the Dagster resources read these; nothing else
+hard-codes a path. Each setting is an environment variable with a default inside the
+repository, so a fresh clone runs on the bundled sample.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+
+DEFAULTS = {
+    "SPOOR_EVENTS_URL": str(REPO_ROOT / "data" / "sample" / "events"),
+    "SPOOR_WAREHOUSE": str(REPO_ROOT / "data" / "warehouse" / "spoor.duckdb"),
+    "SPOOR_ANALYTICS": str(DBT_PROJECT_DIR / "analytics.yml"),
+    "SPOOR_TRACKING_PLAN": str(REPO_ROOT / "ingestion" / "tracking_plan"),
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    events_url: str
+    warehouse: str
+    analytics: str
+    tracking_plan: str
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        get = lambda name: os.environ.get(name) or DEFAULTS[name]  # noqa: E731
+        return cls(
+            events_url=get("SPOOR_EVENTS_URL"),
+            warehouse=get("SPOOR_WAREHOUSE"),
+            analytics=get("SPOOR_ANALYTICS"),
+            tracking_plan=get("SPOOR_TRACKING_PLAN"),
+        )
+
+    def export(self) -> None:
+        """Publish these settings to the environment, for dbt and Dagster in this process."""
+        os.environ["SPOOR_EVENTS_URL"] = self.events_url
+        os.environ["SPOOR_WAREHOUSE"] = self.warehouse
+        os.environ["SPOOR_ANALYTICS"] = self.analytics
+        os.environ["SPOOR_TRACKING_PLAN"] = self.tracking_plan
