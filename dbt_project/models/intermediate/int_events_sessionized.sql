@@ -1,0 +1,87 @@
+-- Sessions (docs/design.md "Sessions"): per person and device, ordered by
+-- (occurred_at, event_id); a gap of more than spoor__session_timeout_minutes starts a new
+-- session (exactly the timeout stays in), and no session runs past
+-- spoor__session_max_hours. Midnight does not split. Bots are left out by default.
+{%- set timeout_s = var('spoor__session_timeout_minutes') * 60 %}
+{%- set max_s = var('spoor__session_max_hours') * 3600 %}
+with
+
+events as (
+
+    select
+        event_id,
+        person_id,
+        device_key,
+        occurred_at
+    from {{ ref('int_events_identified') }}
+    where
+        person_id is not null
+        and (not is_bot or {{ var('spoor__include_bots') | lower }})
+
+),
+
+gaps as (
+
+    select
+        *,
+        {{ seconds_between(
+            'lag(occurred_at) over (partition by person_id, device_key order by occurred_at, event_id)',
+            'occurred_at') }} as seconds_since_previous
+    from events
+
+),
+
+visits as (
+
+    select
+        *,
+        sum(case
+            when seconds_since_previous is null or seconds_since_previous > {{ timeout_s }}
+                then 1
+            else 0
+        end)
+            over (
+                partition by person_id, device_key order by occurred_at, event_id
+                rows between unbounded preceding and current row
+            ) as visit_index
+    from gaps
+
+),
+
+-- A visit longer than the maximum is cut every spoor__session_max_hours from its start.
+split as (
+
+    select
+        *,
+        floor({{ seconds_between(
+            'min(occurred_at) over (partition by person_id, device_key, visit_index)',
+            'occurred_at') }} / {{ max_s }}) as part_index
+    from visits
+
+),
+
+numbered as (
+
+    select
+        *,
+        first_value(event_id) over (
+            partition by person_id, device_key, visit_index, part_index
+            order by occurred_at, event_id
+        ) as first_event_id,
+        row_number() over (
+            partition by person_id, device_key, visit_index, part_index
+            order by occurred_at, event_id
+        ) as event_index
+    from split
+
+)
+
+select
+    event_id,
+    -- Named after its first event, so it is stable while that event stays first.
+    md5('session:' || first_event_id) as session_id,
+    person_id,
+    device_key,
+    occurred_at,
+    event_index
+from numbered

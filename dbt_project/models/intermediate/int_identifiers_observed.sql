@@ -1,0 +1,75 @@
+-- One row per identifier seen on an event, typed as an identity-graph node
+-- (`anon:<id>` / `user:<id>`). Junk placeholders ('undefined', '0', ...) are dropped here,
+-- so they never join two people.
+with
+
+events as (select * from {{ ref('stg_raw__events') }}),
+
+junk as (select lower(identifier) as identifier from {{ ref('junk_identifiers') }}),
+
+sightings as (
+
+    select
+        event_id,
+        occurred_at,
+        'anonymous' as identifier_role,
+        anonymous_id as identifier
+    from events
+    where anonymous_id is not null
+    union all
+    select
+        event_id,
+        occurred_at,
+        'user' as identifier_role,
+        user_id as identifier
+    from events
+    where user_id is not null
+    union all
+    select
+        event_id,
+        occurred_at,
+        'previous' as identifier_role,
+        previous_id as identifier
+    from events
+    where event_type = 'alias' and previous_id is not null
+
+),
+
+clean as (
+
+    select * from sightings
+    where
+        trim(identifier) <> ''
+        and lower(trim(identifier)) not in (select identifier from junk)
+
+),
+
+-- An alias's previousId is an old userId when it was ever sent as one, else an anonymousId.
+user_ids as (
+    select distinct identifier from clean
+    where identifier_role = 'user'
+),
+
+typed as (
+
+    select
+        clean.*,
+        case
+            when clean.identifier_role = 'user' then 'user_id'
+            when
+                clean.identifier_role = 'previous'
+                and clean.identifier in (select identifier from user_ids) then 'user_id'
+            else 'anonymous_id'
+        end as identifier_type
+    from clean
+
+)
+
+select
+    event_id,
+    occurred_at,
+    identifier_role,
+    identifier_type,
+    identifier,
+    case when identifier_type = 'user_id' then 'user:' else 'anon:' end || identifier as node_id
+from typed

@@ -1,0 +1,60 @@
+-- One row per valid, deduplicated message (contract §3). Bots stay, flagged, without a
+-- session; the raw IP does not reach this table (country and /24 prefix do).
+with
+
+events as (select * from {{ ref('int_events_identified') }}),
+
+sessions as (
+    select
+        event_id,
+        session_id
+    from {{ ref('int_events_sessionized') }}
+)
+
+select
+    events.event_id,
+    events.event_type,
+    events.event_name,
+    {{ utc_timestamp('events.occurred_at') }} as occurred_at,
+    {{ utc_timestamp('events.received_at') }} as received_at,
+    events.person_id,
+    events.anonymous_id,
+    events.user_id,
+    sessions.session_id,
+    events.source_id,
+    events.page_name,
+    events.page_url,
+    events.page_path,
+    events.page_title,
+    events.page_search,
+    events.page_referrer,
+    events.referrer_host,
+    events.campaign_source,
+    events.campaign_medium,
+    events.campaign_name,
+    events.campaign_term,
+    events.campaign_content,
+    events.traffic_source,
+    events.traffic_medium,
+    events.channel,
+    events.device_type,
+    events.browser_family,
+    events.browser_version,
+    events.os_family,
+    events.os_version,
+    events.country_code,
+    events.ip_prefix,
+    events.locale,
+    events.timezone,
+    events.library_name,
+    events.library_version,
+    events.app_name,
+    events.app_version,
+    events.is_bot,
+    events.properties,
+    events.received_date,
+    events.file,
+    events.line_number,
+    events.load_id
+from events
+left join sessions on events.event_id = sessions.event_id
