@@ -1,0 +1,39 @@
+-- One row per (funnel step, event) where the event matches the step: type and name
+-- (`page`/`screen` steps have no name and match any call), and every `where` filter equal
+-- to the event's property as text. Definitions are rows, so one query serves every funnel.
+with steps as (
+    select s.*, f.breakdown_path
+    from {{ source('config', 'funnel_steps') }} as s
+    inner join {{ source('config', 'funnels') }} as f on s.funnel_name = f.funnel_name
+),
+
+candidates as (
+    select
+        s.funnel_name, s.step_index, s.breakdown_path,
+        e.person_id, e.event_id, e.occurred_at, e.person_seq, e.properties, e.context
+    from {{ ref('int_analytics__events') }} as e
+    inner join steps as s
+        on e.event_type = s.event_type
+        and (s.event_name is null or e.event_name = s.event_name)
+)
+
+select
+    c.funnel_name,
+    c.step_index,
+    c.person_id,
+    c.event_id,
+    c.occurred_at,
+    c.person_seq,
+    -- first-touch breakdown input: the value at the funnel's breakdown path, if any
+    case split_part(c.breakdown_path, '.', 1)
+        when 'properties' then {{ spoor_json_text('c.properties', spoor_path_pointer('c.breakdown_path')) }}
+        when 'context' then {{ spoor_json_text('c.context', spoor_path_pointer('c.breakdown_path')) }}
+    end as breakdown_value
+from candidates as c
+where not exists (
+    select 1
+    from {{ source('config', 'funnel_step_filters') }} as w
+    where w.funnel_name = c.funnel_name
+        and w.step_index = c.step_index
+        and {{ spoor_json_text('c.properties', spoor_key_pointer('w.property')) }} is distinct from w.value
+)
