@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The README's two commands, on a machine with only Python 3.11+ and git:
+#   ./go run    set up, then run the whole pipeline once on the bundled sample
+#   ./go test   set up, then run the linters and the full test suite
+# Setup installs the pinned uv into .tools/ and the locked environment into .venv/.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+UV_VERSION=0.13.8
+export UV_PYTHON_DOWNLOADS=never   # use this machine's Python; nothing is downloaded at run time
+if [ ! -x .tools/bin/uv ]; then
+  python3 -m venv .tools
+  .tools/bin/python -m pip install --quiet "uv==${UV_VERSION}"
+fi
+UV=.tools/bin/uv
+"$UV" sync --frozen --quiet
+
+command="${1:-}"
+shift || true
+case "$command" in
+  run)
+    exec "$UV" run --frozen spoor run "$@"
+    ;;
+  test)
+    "$UV" run --frozen ruff check .
+    "$UV" run --frozen ruff format --check .
+    "$UV" run --frozen python -m scripts.lint_sql
+    exec "$UV" run --frozen pytest -n 2 "$@"
+    ;;
+  *)
+    echo "usage: ./go run [spoor run options] | ./go test [pytest options]" >&2
+    exit 2
+    ;;
+esac

@@ -1,0 +1,80 @@
+"""The raw layer as Dagster assets: dlt loads new collector files into raw.*.
+
+Asset keys equal the dbt sources' keys (`raw/events`, ...), so the graph runs unbroken
+from the files to the marts. The dlt source and pipeline are built at run time from the
+resources, so the warehouse path and events root come from the run's environment.
+"""
+
+import tempfile
+from pathlib import Path
+
+import dagster as dg
+import dlt as dlt_lib
+from dagster_dlt import DagsterDltResource, DagsterDltTranslator, dlt_assets
+from dagster_dlt.translator import DltResourceTranslatorData
+
+from ingestion.load import make_pipeline, summarize
+from ingestion.source import spoor_events
+from orchestration.warehouse import WAREHOUSE_POOL, WarehouseResource
+
+
+class RawLayerTranslator(DagsterDltTranslator):
+    def get_asset_spec(self, data: DltResourceTranslatorData) -> dg.AssetSpec:
+        spec = super().get_asset_spec(data)
+        return spec.replace_attributes(
+            key=dg.AssetKey(["raw", data.resource.name]), deps=[], group_name="raw"
+        )
+
+
+def _source():
+    return spoor_events(
+        events_url=dg.EnvVar("SPOOR_EVENTS_URL").get_value(),
+        tracking_plan_path=dg.EnvVar("SPOOR_TRACKING_PLAN").get_value(),
+    )
+
+
+def _spec_pipeline():
+    """A pipeline that only describes the assets: it never runs, so it touches no warehouse."""
+    return dlt_lib.pipeline(
+        pipeline_name="spoor_events",
+        destination="duckdb",
+        dataset_name="raw",
+        pipelines_dir=str(Path(tempfile.gettempdir()) / "spoor-dlt-specs"),
+    )
+
+
+@dlt_assets(
+    dlt_source=_source(),
+    dlt_pipeline=_spec_pipeline(),
+    name="raw_layer",
+    dagster_dlt_translator=RawLayerTranslator(),
+    pool=WAREHOUSE_POOL,
+)
+def raw_layer(context: dg.AssetExecutionContext, dlt: DagsterDltResource, warehouse: WarehouseResource):
+    """Load every collector file not loaded before; validate each line against the plan."""
+    pipeline = make_pipeline(warehouse.path)
+    results = list(
+        dlt.run(context=context, dlt_source=_source(), dlt_pipeline=pipeline,
+                loader_file_format="parquet")
+    )
+    trace = pipeline.last_trace
+    load_ids = list(trace.last_load_info.loads_ids) if trace and trace.last_load_info else []
+    loaded = summarize(pipeline, load_ids)
+    extra = {
+        ("raw", "file_manifest"): {
+            "files": loaded.files,
+            "bytes": loaded.bytes,
+            "rows_valid": loaded.rows_valid,
+            "rows_rejected": loaded.rows_rejected,
+            "rejected_by_reason": dg.MetadataValue.json(loaded.rejected_by_reason),
+            "files_by_status": dg.MetadataValue.json(loaded.files_by_status),
+        },
+        ("raw", "events"): {"rows_valid": loaded.rows_valid},
+        ("raw", "rejected_events"): {
+            "rows_rejected": loaded.rows_rejected,
+            "rejected_by_reason": dg.MetadataValue.json(loaded.rejected_by_reason),
+        },
+    }
+    for result in results:
+        key = tuple(result.asset_key.path)
+        yield result._replace(metadata={**(result.metadata or {}), **extra.get(key, {})})

@@ -1,0 +1,102 @@
+"""The one-shot run: every asset of the Dagster code location, once, in this process.
+
+It executes the same job the UI shows (one definition of the pipeline, not two) and turns
+the run's event log into a short summary.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import dagster as dg
+from dagster import DagsterEventType
+
+DBT_OP = "spoor_dbt_models"
+
+
+@dataclass
+class RunSummary:
+    success: bool = False
+    seconds: float = 0.0
+    files: int = 0
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    rejected_by_reason: dict[str, int] = field(default_factory=dict)
+    marts_built: list[str] = field(default_factory=list)
+    checks_passed: list[str] = field(default_factory=list)
+    checks_failed: list[str] = field(default_factory=list)
+    blocking_failures: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def render(self) -> str:
+        lines = [
+            f"spoor run {'succeeded' if self.ok else 'FAILED'} in {self.seconds:.1f} s",
+            f"  files loaded   {self.files}",
+            f"  rows loaded    {self.rows_loaded}",
+            f"  rows rejected  {self.rows_rejected}"
+            + (
+                "  (" + ", ".join(f"{k} {v}" for k, v in sorted(self.rejected_by_reason.items()))
+                + ")"
+                if self.rejected_by_reason
+                else ""
+            ),
+            f"  marts built    {len(self.marts_built)}: {', '.join(sorted(self.marts_built))}",
+            f"  checks passed  {len(self.checks_passed)}",
+            f"  checks failed  {len(self.checks_failed)}"
+            + (": " + ", ".join(sorted(self.checks_failed)) if self.checks_failed else ""),
+        ]
+        return "\n".join(lines)
+
+    @property
+    def ok(self) -> bool:
+        return self.success and not self.blocking_failures and not self.errors
+
+
+def _metadata_value(metadata: dict, key: str, default=0):
+    value = metadata.get(key)
+    return getattr(value, "value", value) if value is not None else default
+
+
+def summarize(result: dg.ExecuteInProcessResult, seconds: float) -> RunSummary:
+    summary = RunSummary(success=result.success, seconds=seconds)
+    for event in result.all_events:
+        if event.event_type == DagsterEventType.ASSET_MATERIALIZATION:
+            materialization = event.step_materialization_data.materialization
+            key = materialization.asset_key.path
+            metadata = dict(materialization.metadata)
+            if key == ["raw", "file_manifest"]:
+                summary.files += int(_metadata_value(metadata, "files"))
+                summary.rows_loaded += int(_metadata_value(metadata, "rows_valid"))
+                summary.rows_rejected += int(_metadata_value(metadata, "rows_rejected"))
+                for reason, n in (_metadata_value(metadata, "rejected_by_reason", {}) or {}).items():
+                    summary.rejected_by_reason[reason] = summary.rejected_by_reason.get(reason, 0) + n
+            if key[0] == "marts":
+                summary.marts_built.append(".".join(key))
+        elif event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
+            evaluation = event.event_specific_data
+            name = f"{'.'.join(evaluation.asset_key.path)}:{evaluation.check_name}"
+            if evaluation.passed:
+                summary.checks_passed.append(name)
+            else:
+                summary.checks_failed.append(name)
+                if evaluation.severity == dg.AssetCheckSeverity.ERROR:
+                    summary.blocking_failures.append(name)
+        elif event.event_type == DagsterEventType.STEP_FAILURE:
+            error = event.step_failure_data.error
+            message = error.message.strip() if error else "unknown error"
+            summary.errors.append(f"{event.step_key}: {message}")
+    return summary
+
+
+def run_once(*, full_refresh: bool = False, instance: dg.DagsterInstance | None = None) -> RunSummary:
+    """Materialize every asset and run every check once. Settings come from the environment."""
+    from orchestration.definitions import defs  # imported late: settings must be exported first
+
+    job = defs.resolve_implicit_global_asset_job_def()
+    run_config = {"ops": {DBT_OP: {"config": {"full_refresh": full_refresh}}}}
+    started = time.monotonic()
+    result = job.execute_in_process(
+        instance=instance or dg.DagsterInstance.get(), run_config=run_config, raise_on_error=False
+    )
+    return summarize(result, time.monotonic() - started)

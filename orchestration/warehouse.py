@@ -1,0 +1,37 @@
+"""The DuckDB warehouse as a Dagster resource: the only way assets and checks open it.
+
+DuckDB allows one writer per file, so every asset that writes shares the `warehouse`
+concurrency pool (size 1, set in dagster.yaml) and runs are serialised.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+
+WAREHOUSE_POOL = "warehouse"
+
+
+class WarehouseResource(dg.ConfigurableResource):
+    """The DuckDB file the pipeline writes (SPOOR_WAREHOUSE)."""
+
+    path: str
+
+    @contextmanager
+    def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        if not read_only:
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect(self.path, read_only=read_only, config={"TimeZone": "UTC"})
+        try:
+            yield con
+        finally:
+            con.close()
+
+    def query(self, sql: str, params: list | None = None) -> list[tuple]:
+        """Run one read-only query and return all rows."""
+        with self.connect(read_only=True) as con:
+            return con.execute(sql, params or []).fetchall()

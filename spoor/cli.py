@@ -1,0 +1,107 @@
+"""`spoor`: the command line. `spoor run` is the contract's one-shot command (§2)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from spoor.settings import DEFAULTS, REPO_ROOT, Settings
+
+log = logging.getLogger("spoor")
+
+SAMPLE_ROOT = REPO_ROOT / "data" / "sample"
+
+
+def _run_parser(sub) -> None:
+    run = sub.add_parser("run", help="load new files, build every model, run every check, once")
+    for flag, env, meaning in [
+        ("--events", "SPOOR_EVENTS_URL", "the events root (local folder or fsspec URL)"),
+        ("--warehouse", "SPOOR_WAREHOUSE", "the DuckDB file"),
+        ("--analytics", "SPOOR_ANALYTICS", "the funnel and retention definitions"),
+        ("--tracking-plan", "SPOOR_TRACKING_PLAN", "the tracking plan folder"),
+    ]:
+        run.add_argument(flag, metavar=flag.strip("-").upper().replace("-", "_"),
+                         help=f"{meaning} [env {env}; default {DEFAULTS[env]}]")
+    run.add_argument("--full-refresh", action="store_true",
+                     help="rebuild incremental models from the whole raw layer")
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    env = Settings.from_env()
+    return Settings(
+        events_url=args.events or env.events_url,
+        warehouse=args.warehouse or env.warehouse,
+        analytics=args.analytics or env.analytics,
+        tracking_plan=args.tracking_plan or env.tracking_plan,
+    )
+
+
+def ensure_sample(settings: Settings) -> None:
+    """The bundled sample is generated, deterministically, the first time it is needed."""
+    if settings.events_url == DEFAULTS["SPOOR_EVENTS_URL"] and not Path(settings.events_url).exists():
+        from simulator.cli import main as simulate
+
+        log.info("generating the bundled sample into %s", SAMPLE_ROOT)
+        simulate(["--preset", "sample", "--out", str(SAMPLE_ROOT)])
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from ingestion.analytics_definitions import load_analytics
+    from spoor.dagster_home import ensure_dagster_home
+
+    settings = _settings(args)
+    settings.export()
+    ensure_sample(settings)
+    try:
+        load_analytics(settings.analytics)  # fail fast, naming the field, before any work
+    except (OSError, ValueError) as exc:
+        print(f"spoor: invalid analytics file {settings.analytics}: {exc}", file=sys.stderr)
+        return 2
+    ensure_dagster_home()
+
+    from orchestration.dbt_project import prepare_dbt_manifest
+    from orchestration.oneshot import run_once
+
+    prepare_dbt_manifest()
+    summary = run_once(full_refresh=args.full_refresh)
+    print(summary.render())
+    if not summary.ok:
+        for failure in summary.blocking_failures:
+            print(f"spoor: blocking check failed: {failure}", file=sys.stderr)
+        for error in summary.errors:
+            print(f"spoor: step failed: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_ui(_: argparse.Namespace) -> int:
+    from spoor.dagster_home import ensure_dagster_home
+
+    Settings.from_env().export()
+    ensure_dagster_home()
+    return subprocess.call(["dagster", "dev", "-m", "orchestration.definitions"], cwd=REPO_ROOT)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["simulate"]:
+        from simulator.cli import main as simulate
+
+        return simulate(argv[1:]) or 0
+    parser = argparse.ArgumentParser(prog="spoor", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    _run_parser(sub)
+    sub.add_parser("simulate", help="write simulated collector files and their ground truth")
+    sub.add_parser("ui", help="open the Dagster UI (dagster dev) on this code location")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=os.environ.get("SPOOR_LOG_LEVEL", "INFO"),
+                        format="%(asctime)s %(name)s %(message)s", datefmt="%H:%M:%S")
+    return {"run": cmd_run, "ui": cmd_ui}[args.command](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
