@@ -1,0 +1,127 @@
+"""Run the raw-layer load: a dlt pipeline with the DuckDB destination at a given file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import dlt
+
+from ingestion.reader import (
+    DEFAULT_BATCH_LINES,
+    DEFAULT_MAX_DECOMPRESSED_BYTES,
+    DEFAULT_MAX_LINE_BYTES,
+)
+from ingestion.source import spoor_events
+
+DEFAULT_PIPELINE_NAME = "spoor_events"
+DEFAULT_DATASET_NAME = "raw"
+
+
+@dataclass
+class LoadSummary:
+    load_ids: list[str]  # every package this run loaded (incl. a pending one it finished)
+    files: int = 0
+    rows_valid: int = 0
+    rows_rejected: int = 0
+    bytes: int = 0
+    rejected_by_reason: dict[str, int] = field(default_factory=dict)
+    files_by_status: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def load_id(self) -> str | None:
+        """The newest load id of this run (None when nothing was loaded)."""
+        return self.load_ids[-1] if self.load_ids else None
+
+
+def default_pipelines_dir(warehouse_path: str | Path) -> str:
+    # dlt's working state belongs to the warehouse it describes: keeping it next to the file
+    # (not in ~/.dlt) means two warehouses never share "already loaded" state.
+    return str(Path(warehouse_path).resolve()) + ".dlt"
+
+
+def make_pipeline(
+    warehouse_path: str | Path,
+    *,
+    pipeline_name: str = DEFAULT_PIPELINE_NAME,
+    dataset_name: str = DEFAULT_DATASET_NAME,
+    pipelines_dir: str | None = None,
+) -> dlt.Pipeline:
+    Path(warehouse_path).parent.mkdir(parents=True, exist_ok=True)
+    return dlt.pipeline(
+        pipeline_name=pipeline_name,
+        destination=dlt.destinations.duckdb(str(warehouse_path)),
+        dataset_name=dataset_name,
+        pipelines_dir=pipelines_dir or default_pipelines_dir(warehouse_path),
+    )
+
+
+def run_load(
+    events_url: str,
+    warehouse_path: str | Path,
+    tracking_plan_path: str | Path,
+    *,
+    pipeline_name: str = DEFAULT_PIPELINE_NAME,
+    dataset_name: str = DEFAULT_DATASET_NAME,
+    pipelines_dir: str | None = None,
+    max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
+    max_decompressed_bytes: int = DEFAULT_MAX_DECOMPRESSED_BYTES,
+    batch_lines: int = DEFAULT_BATCH_LINES,
+    accept_unknown_events: bool | None = None,
+    day_from: date | None = None,
+    day_until: date | None = None,
+    storage_options: dict[str, Any] | None = None,
+) -> LoadSummary:
+    """Load every file under `events_url` not loaded before into `<dataset>.events`,
+    `.rejected_events` and `.file_manifest` of the DuckDB file; return what was loaded."""
+    pipeline = make_pipeline(
+        warehouse_path,
+        pipeline_name=pipeline_name,
+        dataset_name=dataset_name,
+        pipelines_dir=pipelines_dir,
+    )
+    source = spoor_events(
+        events_url=str(events_url),
+        tracking_plan_path=str(tracking_plan_path),
+        max_line_bytes=max_line_bytes,
+        max_decompressed_bytes=max_decompressed_bytes,
+        batch_lines=batch_lines,
+        accept_unknown_events=accept_unknown_events,
+        day_from=day_from,
+        day_until=day_until,
+        storage_options=storage_options,
+    )
+    info = pipeline.run(source, loader_file_format="parquet")
+    info.raise_on_failed_jobs()
+    return summarize(pipeline, list(info.loads_ids))
+
+
+def summarize(pipeline: dlt.Pipeline, load_ids: list[str]) -> LoadSummary:
+    summary = LoadSummary(load_ids=load_ids)
+    if not load_ids:
+        return summary
+    with pipeline.sql_client() as client:
+        manifest = client.make_qualified_table_name("file_manifest")
+        rejected = client.make_qualified_table_name("rejected_events")
+        marks = ", ".join("%s" for _ in load_ids)
+        rows = client.execute_sql(
+            f"SELECT count(*), coalesce(sum(valid), 0), coalesce(sum(rejected), 0), "
+            f"coalesce(sum(bytes), 0) FROM {manifest} WHERE _dlt_load_id IN ({marks})",
+            *load_ids,
+        )
+        summary.files, summary.rows_valid, summary.rows_rejected, summary.bytes = map(int, rows[0])
+        for status, n in client.execute_sql(
+            f"SELECT status, count(*) FROM {manifest} WHERE _dlt_load_id IN ({marks}) "
+            "GROUP BY status ORDER BY status",
+            *load_ids,
+        ):
+            summary.files_by_status[status] = int(n)
+        for reason, n in client.execute_sql(
+            f"SELECT reason, count(*) FROM (SELECT unnest(CAST(reasons AS VARCHAR[])) AS reason "
+            f"FROM {rejected} WHERE _dlt_load_id IN ({marks})) GROUP BY reason ORDER BY reason",
+            *load_ids,
+        ):
+            summary.rejected_by_reason[reason] = int(n)
+    return summary

@@ -1,0 +1,180 @@
+"""Compile the tracking plan's JSON Schemas into one DuckDB SQL expression.
+
+The expression evaluates, per row, to a list of `{r: reason code, m: message}` structs (or
+NULLs, filtered later). It reads the message's fields from the list `f` built by
+validate.py and dispatches on the event name with one CASE, so every event's checks run
+in the same statement, vectorised, with no Python per row.
+
+Safety: every plan-derived text (event names, property names, enum values, patterns)
+reaches SQL only through `sql_str` (a standard SQL string literal with quotes doubled;
+DuckDB does not process backslashes in such literals; NUL is refused at plan load) and
+property names additionally go through JSON Pointer escaping (`~0`, `~1`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ingestion.plan import TrackingPlan
+
+PROBLEM = "STRUCT(r VARCHAR, m VARCHAR)"
+NO_PROBLEMS = f"[]::{PROBLEM}[]"
+NUMERIC_JSON_TYPES = "('BIGINT', 'UBIGINT', 'DOUBLE', 'HUGEINT')"
+JSON_TYPE_NAMES = {
+    "string": ["VARCHAR"],
+    "number": ["BIGINT", "UBIGINT", "DOUBLE", "HUGEINT"],
+    "integer": ["BIGINT", "UBIGINT", "HUGEINT"],
+    "boolean": ["BOOLEAN"],
+    "object": ["OBJECT"],
+    "array": ["ARRAY"],
+    "null": ["NULL"],
+}
+
+
+def sql_str(text: str) -> str:
+    """A SQL string literal for any text (NUL excluded at plan load)."""
+    if "\x00" in text:
+        raise ValueError("NUL in SQL literal")
+    return "'" + text.replace("'", "''") + "'"
+
+
+def sql_num(x: float | int) -> str:
+    # Through a string cast, so inf/nan/huge values are still one safe literal.
+    return f"CAST({sql_str(repr(float(x)))} AS DOUBLE)"
+
+
+def json_pointer(key: str) -> str:
+    return "/" + key.replace("~", "~0").replace("/", "~1")
+
+
+def problem(cond: str, code: str, message_sql: str) -> str:
+    return f"CASE WHEN {cond} THEN {{'r': {sql_str(code)}, 'm': {message_sql}}} END"
+
+
+def compile_plan(plan: TrackingPlan, event_sql: str, properties_sql: str) -> str:
+    """SQL list of problems for a track message with event name `event_sql` (NULL if the
+    message is not a track event with a usable name) and properties JSON `properties_sql`
+    (NULL when not an object; '{}' when absent)."""
+    if plan.unknown_events == "reject":
+        msg = _cat(sql_str("event "), event_sql, sql_str(" is not in the tracking plan"))
+        unknown = f"[{problem('true', 'unknown_event', msg)}]"
+    else:
+        unknown = NO_PROBLEMS
+    if not plan.events:
+        return f"CASE WHEN {event_sql} IS NULL THEN {NO_PROBLEMS} ELSE {unknown} END"
+    branches = []
+    for name, spec in plan.events.items():
+        checks = _node(spec.schema, properties_sql, sql_str("properties"), depth=0)
+        branches.append(f"WHEN {sql_str(name)} THEN {_flatten(checks)}")
+    return (
+        f"CASE WHEN {event_sql} IS NULL THEN {NO_PROBLEMS} ELSE "
+        f"CASE {event_sql} {' '.join(branches)} ELSE {unknown} END END"
+    )
+
+
+def _cat(*parts: str) -> str:
+    return "(" + " || ".join(parts) + ")"
+
+
+def _flatten(lists: list[str]) -> str:
+    if not lists:
+        return NO_PROBLEMS
+    return f"flatten([{', '.join(lists)}]::{PROBLEM}[][])"
+
+
+def _node(schema: dict[str, Any], v: str, path: str, depth: int) -> list[str]:
+    """SQL list expressions of problems for JSON value `v` (NULL = absent) at `path`
+    (a SQL text expression used in messages)."""
+    checks: list[str] = []  # single problems (struct or NULL)
+    lists: list[str] = []  # nested lists of problems (objects, arrays)
+    jt = f"json_type({v})"
+    text = f"({v} ->> '$')"
+    number = f"TRY_CAST({text} AS DOUBLE)"
+    types = schema.get("type")
+    if types is not None:
+        types = types if isinstance(types, list) else [types]
+        names = sorted({n for t in types for n in JSON_TYPE_NAMES[t]})
+        ok = f"{jt} IN ({', '.join(sql_str(n) for n in names)})"
+        if "integer" in types and "number" not in types:
+            ok = f"({ok} OR ({jt} = 'DOUBLE' AND {number} = floor({number})))"
+        want = sql_str(": expected " + " or ".join(types) + ", got ")
+        cond = f"{v} IS NOT NULL AND NOT {ok}"
+        checks.append(problem(cond, "property_type", _cat(path, want, f"lower({jt})")))
+    if "enum" in schema:
+        members = []
+        for m in schema["enum"]:
+            if m is None:
+                members.append(f"{jt} = 'NULL'")
+            elif isinstance(m, bool):
+                members.append(f"({jt} = 'BOOLEAN' AND {text} = {sql_str(str(m).lower())})")
+            elif isinstance(m, int | float):
+                members.append(f"({jt} IN {NUMERIC_JSON_TYPES} AND {number} = {sql_num(m)})")
+            else:
+                members.append(f"({jt} = 'VARCHAR' AND {text} = {sql_str(m)})")
+        cond = f"{v} IS NOT NULL AND NOT coalesce({' OR '.join(members)}, false)"
+        msg = _cat(path, sql_str(": value not in enum: "), text)
+        checks.append(problem(cond, "property_enum", msg))
+    is_str = f"{jt} = 'VARCHAR'"
+    if "maxLength" in schema:
+        n = int(schema["maxLength"])
+        cond = f"{is_str} AND length({text}) > {n}"
+        checks.append(problem(cond, "property_too_long", _cat(path, sql_str(f": longer than {n}"))))
+    if "minLength" in schema:
+        n = int(schema["minLength"])
+        cond = f"{is_str} AND length({text}) < {n}"
+        msg = _cat(path, sql_str(f": shorter than {n}"))
+        checks.append(problem(cond, "property_too_short", msg))
+    if "pattern" in schema:
+        cond = f"{is_str} AND NOT regexp_matches({text}, {sql_str(schema['pattern'])})"
+        msg = _cat(path, sql_str(": does not match " + schema["pattern"]))
+        checks.append(problem(cond, "property_pattern", msg))
+    is_num = f"{jt} IN {NUMERIC_JSON_TYPES}"
+    if "minimum" in schema:
+        cond = f"{is_num} AND {number} < {sql_num(schema['minimum'])}"
+        msg = _cat(path, sql_str(f": below minimum {schema['minimum']}"))
+        checks.append(problem(cond, "property_range", msg))
+    if "maximum" in schema:
+        cond = f"{is_num} AND {number} > {sql_num(schema['maximum'])}"
+        msg = _cat(path, sql_str(f": above maximum {schema['maximum']}"))
+        checks.append(problem(cond, "property_range", msg))
+
+    props = schema.get("properties", {})
+    required = schema.get("required", [])
+    if props or required:
+        # Extract all children with one json_extract and bind the list to a lambda
+        # parameter (a SQL "let"), so each child is referenced as o<depth>[k], not re-parsed.
+        keys = list(props) + [r for r in required if r not in props]
+        o = f"o{depth}"
+        ptrs = ", ".join(sql_str(json_pointer(k)) for k in keys)
+        inner_checks = []
+        for r in required:
+            msg = _cat(path, sql_str("." + r + ": required property missing"))
+            inner_checks.append(
+                problem(f"{o}[{keys.index(r) + 1}] IS NULL", "property_missing", msg)
+            )
+        inner = [f"[{', '.join(inner_checks)}]"] if inner_checks else []
+        for key, sub in props.items():
+            child = f"{o}[{keys.index(key) + 1}]"
+            inner.extend(_node(sub, child, _cat(path, sql_str("." + key)), depth + 1))
+        lists.append(
+            f"(CASE WHEN {jt} = 'OBJECT' THEN list_transform([json_extract({v}, [{ptrs}])], "
+            f"lambda {o}: {_flatten(inner)})[1] ELSE {NO_PROBLEMS} END)"
+        )
+    if schema.get("additionalProperties") is False:
+        allowed = f"[{', '.join(sql_str(k) for k in props)}]::VARCHAR[]"
+        extra = f"list_filter(json_keys({v}), lambda k: NOT list_contains({allowed}, k))"
+        cond = f"{jt} = 'OBJECT' AND len({extra}) > 0"
+        msg = _cat(path, sql_str(": unexpected properties: "), f"array_to_string({extra}, ', ')")
+        checks.append(problem(cond, "property_unexpected", msg))
+    if "items" in schema:
+        x, i = f"x{depth}", f"i{depth}"
+        item_path = _cat(path, "'['", f"CAST({i} - 1 AS VARCHAR)", "']'")
+        item_checks = _node(schema["items"], x, item_path, depth + 1)
+        if item_checks:
+            per_item = f"lambda {x}, {i}: {_flatten(item_checks)}"
+            elements = f"json_extract({v}, '$[*]')"
+            lists.append(
+                f"(CASE WHEN {jt} = 'ARRAY' THEN "
+                f"flatten(list_transform({elements}, {per_item})) ELSE {NO_PROBLEMS} END)"
+            )
+    return ([f"[{', '.join(checks)}]"] if checks else []) + lists

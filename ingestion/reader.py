@@ -1,0 +1,260 @@
+"""Read collected event files into batches of raw lines, surviving hostile files.
+
+Python only does what must be sequential: decompress (zlib, C speed), split on b"\\n"
+(bytes.split, C speed) and account per file. Validation happens later, in bulk, in DuckDB.
+
+Guarantees, per file:
+- every physical line gets a 1-based `line_number`; a line is either handed on for
+  validation or carries a pre-decided rejection (`line_too_long`, `truncated_line`);
+- memory stays bounded: at most `max_line_bytes` of a partial line is held, and at most
+  `DECOMPRESS_STEP` bytes of decompressed output per step (a bomb cannot blow up RAM);
+- a file is never skipped: problems end up in `status` / `detail` of the file result.
+
+Statuses (raw.file_manifest.status), most severe wins:
+  expansion_limit  decompressed size passed `max_decompressed_bytes`; lines after the cut
+                   are not read (the cut line is rejected as `truncated_line`)
+  truncated        the gzip stream ended early or is corrupt; complete lines are kept, the
+                   partial last line is rejected as `truncated_line`
+  not_gzip         named *.gz but not gzip (no magic bytes): read as plain text
+  empty            no bytes, or no lines
+  ok
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+GZIP_MAGIC = b"\x1f\x8b"
+UTF8_BOM = b"\xef\xbb\xbf"
+READ_STEP = 1 << 20  # compressed bytes read per call
+DECOMPRESS_STEP = 8 << 20  # decompressed bytes produced per zlib call (bounds memory)
+KEPT_PREFIX_BYTES = 4096  # how much of an over-long line is kept for raw_line
+
+DEFAULT_MAX_LINE_BYTES = 1 << 20  # 1 MiB, docs/design.md
+# A decompression bomb is cut here. 2 GiB is ~10x the largest real daily file we expect
+# (200 MB gz / day of 5M events expands to ~1.5 GB); raise it for bigger files.
+DEFAULT_MAX_DECOMPRESSED_BYTES = 2 << 30
+DEFAULT_BATCH_LINES = 65_536
+
+STATUS_SEVERITY = ["ok", "empty", "not_gzip", "truncated", "expansion_limit"]
+_DAY_MS = re.compile(r"^[0-9]{1,15}$")
+
+
+@dataclass(frozen=True)
+class FileRef:
+    """One input file: where to open it and the lineage it gives its lines."""
+
+    path: str  # path inside the fsspec filesystem
+    file: str  # path relative to the events root, '/'-separated (raw.*.file)
+    size: int
+    source_id: str | None
+    received_day: date | None
+
+
+@dataclass
+class LineBatch:
+    """Consecutive physical lines of one file, starting at `first_line`."""
+
+    first_line: int
+    lines: list[bytes]
+    # index in `lines` -> (reason code, human message), decided by the reader
+    problems: dict[int, tuple[str, str]] = field(default_factory=dict)
+
+
+def parse_layout(relative_path: str) -> tuple[str | None, date | None]:
+    """(source_id, received_day) from `.../segment-logs/<source_id>/<day_ms>/<name>`.
+
+    Files outside that layout get (None, None); they are still loaded.
+    """
+    parts = relative_path.split("/")
+    for i in range(len(parts) - 4, -1, -1):
+        if parts[i] == "segment-logs":
+            source_id, day_ms = parts[i + 1], parts[i + 2]
+            if not source_id or not _DAY_MS.match(day_ms):
+                return None, None
+            try:
+                day = datetime.fromtimestamp(int(day_ms) / 1000, tz=UTC).date()
+            except (OverflowError, OSError, ValueError):
+                return source_id, None
+            return source_id, day
+    return None, None
+
+
+class FileReader:
+    """Iterate `batches()` once; afterwards `status`, `detail`, `lines` describe the file."""
+
+    def __init__(
+        self,
+        fs: Any,
+        ref: FileRef,
+        *,
+        max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
+        max_decompressed_bytes: int = DEFAULT_MAX_DECOMPRESSED_BYTES,
+        batch_lines: int = DEFAULT_BATCH_LINES,
+    ) -> None:
+        self.fs, self.ref = fs, ref
+        self.max_line_bytes = max_line_bytes
+        self.max_decompressed_bytes = max_decompressed_bytes
+        self.batch_lines = batch_lines
+        self.status = "ok"
+        self.details: list[str] = []
+        self.lines = 0  # physical lines seen (numbered)
+        self.decompressed_bytes = 0
+
+    @property
+    def detail(self) -> str | None:
+        return "; ".join(self.details) or None
+
+    def _flag(self, status: str, detail: str | None = None) -> None:
+        if STATUS_SEVERITY.index(status) > STATUS_SEVERITY.index(self.status):
+            self.status = status
+        if detail:
+            self.details.append(detail)
+
+    # -- decompression -------------------------------------------------------------
+    def _chunks(self, f: Any) -> Iterator[bytes]:
+        """Decompressed (or plain) bytes, sniffing gzip by magic bytes, not by name."""
+        head = f.read(READ_STEP)
+        if not head:
+            return
+        if head[:2] != GZIP_MAGIC:
+            if self.ref.file.lower().endswith(".gz"):
+                self._flag("not_gzip", "no gzip magic bytes; read as plain text")
+            data = head
+            while data:
+                yield from self._limited(data)
+                if self.status == "expansion_limit":
+                    return
+                data = f.read(READ_STEP)
+            return
+        yield from self._gunzip(f, head)
+
+    def _limited(self, out: bytes) -> Iterator[bytes]:
+        room = self.max_decompressed_bytes - self.decompressed_bytes
+        if len(out) > room:
+            self._flag(
+                "expansion_limit",
+                f"stopped after max_decompressed_bytes={self.max_decompressed_bytes}",
+            )
+            out = out[:room]
+        self.decompressed_bytes += len(out)
+        if out:
+            yield out
+
+    def _gunzip(self, f: Any, data: bytes) -> Iterator[bytes]:
+        d = zlib.decompressobj(zlib.MAX_WBITS | 16)
+        in_member = True
+        try:
+            while True:
+                if not data:
+                    data = f.read(READ_STEP)
+                    if not data:
+                        break
+                if not in_member:
+                    # between members: concatenated gzip, or trailing padding/garbage
+                    if not data.strip(b"\x00"):
+                        data = b""
+                        continue
+                    if data[:2] != GZIP_MAGIC:
+                        self.details.append("ignored trailing bytes after the gzip stream")
+                        return
+                    d, in_member = zlib.decompressobj(zlib.MAX_WBITS | 16), True
+                out = d.decompress(data, DECOMPRESS_STEP)
+                data = d.unconsumed_tail
+                yield from self._limited(out)
+                if self.status == "expansion_limit":
+                    return
+                while len(out) == DECOMPRESS_STEP and not data and not d.eof:
+                    # zlib may still hold output for the input it already took
+                    out = d.decompress(b"", DECOMPRESS_STEP)
+                    data = d.unconsumed_tail
+                    yield from self._limited(out)
+                    if self.status == "expansion_limit":
+                        return
+                if d.eof:
+                    data, in_member = d.unused_data + data, False
+        except zlib.error as e:
+            self._flag("truncated", f"corrupt gzip data: {e}")
+            return
+        if in_member:
+            self._flag("truncated", "gzip stream ends before its end marker")
+
+    # -- line splitting ------------------------------------------------------------
+    def batches(self) -> Iterator[LineBatch]:
+        lines: list[bytes] = []
+        problems: dict[int, tuple[str, str]] = {}
+        first_line = 1
+        pending = b""  # partial last line, never longer than max_line_bytes
+        overlong: int | None = None  # byte length so far of an over-long line being skipped
+        overlong_prefix = b""
+        at_start = True
+        limit = self.max_line_bytes
+
+        def too_long(prefix: bytes, length: int) -> tuple[bytes, tuple[str, str]]:
+            msg = (
+                f"line of {length} bytes exceeds max_line_bytes={limit}; "
+                f"raw_line keeps the first {len(prefix)} bytes"
+            )
+            return prefix, ("line_too_long", msg)
+
+        with self.fs.open(self.ref.path, "rb") as f:
+            for chunk in self._chunks(f):
+                if at_start:
+                    at_start = False
+                    if chunk.startswith(UTF8_BOM):
+                        chunk = chunk[len(UTF8_BOM) :]
+                if overlong is not None:
+                    nl = chunk.find(b"\n")
+                    if nl < 0:
+                        overlong += len(chunk)
+                        continue
+                    line, problem = too_long(overlong_prefix, overlong + nl)
+                    problems[len(lines)] = problem
+                    lines.append(line)
+                    overlong, overlong_prefix = None, b""
+                    chunk = chunk[nl + 1 :]
+                data = pending + chunk if pending else chunk
+                parts = data.split(b"\n")
+                pending = parts.pop()
+                if parts:
+                    if b"\r" in data:  # CRLF files: drop the CR of each line
+                        parts = [p[:-1] if p.endswith(b"\r") else p for p in parts]
+                    if max(map(len, parts)) > limit:
+                        for i, p in enumerate(parts):
+                            if len(p) > limit:
+                                parts[i], problems[len(lines) + i] = too_long(
+                                    p[:KEPT_PREFIX_BYTES], len(p)
+                                )
+                    lines.extend(parts)
+                if len(pending) > limit:
+                    overlong, overlong_prefix = len(pending), pending[:KEPT_PREFIX_BYTES]
+                    pending = b""
+                if len(lines) >= self.batch_lines:
+                    yield LineBatch(first_line, lines, problems)
+                    self.lines += len(lines)
+                    first_line += len(lines)
+                    lines, problems = [], {}
+
+        cut = self.status in ("truncated", "expansion_limit")
+        if overlong is not None:
+            problems[len(lines)] = too_long(overlong_prefix, overlong)[1]
+            lines.append(overlong_prefix)
+        elif pending:
+            if pending.endswith(b"\r"):
+                pending = pending[:-1]
+            if cut:
+                problems[len(lines)] = (
+                    "truncated_line",
+                    f"partial last line: the file is {self.status} ({self.detail})",
+                )
+            lines.append(pending)
+        if lines:
+            yield LineBatch(first_line, lines, problems)
+            self.lines += len(lines)
+        if self.lines == 0:
+            self._flag("empty", "no lines" if self.ref.size else "zero bytes")

@@ -1,0 +1,248 @@
+"""The dlt source for collected event files: the raw layer (dataset `raw`).
+
+Files are read in bounded batches (reader.py), validated in bulk in DuckDB (validate.py)
+and handed to dlt as Arrow tables, written as parquet and appended to DuckDB.
+
+Exactly-once per file: the set of loaded files lives in the dlt source state, which dlt
+commits together with the load package. A run killed before its package is committed
+leaves the state untouched (the files are read again); a run killed after it leaves a
+pending package that the next `pipeline.run` loads before extracting anything new.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+import dlt
+import fsspec
+import pyarrow as pa
+
+from ingestion.plan import load_tracking_plan
+from ingestion.reader import (
+    DEFAULT_BATCH_LINES,
+    DEFAULT_MAX_DECOMPRESSED_BYTES,
+    DEFAULT_MAX_LINE_BYTES,
+    FileReader,
+    FileRef,
+    parse_layout,
+)
+from ingestion.validate import EVENTS_SCHEMA, REJECTED_SCHEMA, Validated, Validator
+
+SOURCE_NAME = "spoor_events"
+LOADED_FILES_KEY = "loaded_files"
+
+MANIFEST_SCHEMA = pa.schema(
+    [
+        ("file", pa.string()),
+        ("source_id", pa.string()),
+        ("received_day", pa.date32()),
+        ("bytes", pa.int64()),
+        ("lines", pa.int64()),
+        ("valid", pa.int64()),
+        ("rejected", pa.int64()),
+        ("status", pa.string()),
+        ("detail", pa.string()),
+        ("loaded_at", pa.timestamp("us", tz="UTC")),
+    ]
+)
+# Arrow has no JSON type: these string columns become DuckDB JSON through dlt hints.
+EVENTS_HINTS = {
+    "properties": {"data_type": "json"},
+    "traits": {"data_type": "json"},
+    "context": {"data_type": "json"},
+    "message_id": {"nullable": False},
+    "received_at": {"nullable": False},
+}
+
+
+class _JsonHintNoise(logging.Filter):
+    """dlt warns on every batch that our json hints differ from Arrow's string type; that
+    difference is intended, so drop exactly that warning for our tables."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        msg = record.getMessage()
+        return not (
+            msg.startswith("In resource: events, when merging arrow schema")
+            or msg.startswith("In resource: rejected_events, when merging arrow schema")
+        )
+
+
+logging.getLogger("dlt").addFilter(_JsonHintNoise())
+
+
+@dataclass
+class _FileResult:
+    """What one file produced: a validated batch, or (at the end) its manifest row."""
+
+    validated: Validated | None = None
+    manifest: pa.Table | None = None
+    first: bool = False  # the empty first item: creates every table before its first row
+
+
+def list_event_files(
+    events_url: str,
+    *,
+    storage_options: dict[str, Any] | None = None,
+    day_from: date | None = None,
+    day_until: date | None = None,
+) -> tuple[Any, list[FileRef]]:
+    """All files under the events root (recursively), sorted by (received_day, file).
+
+    With a day window [day_from, day_until) only files whose path gives a received_day in
+    it are returned; files outside the segment-logs layout are picked up by unwindowed runs.
+    """
+    fs, root = fsspec.core.url_to_fs(events_url, **(storage_options or {}))
+    root = root.rstrip("/")
+    found = fs.find(root, detail=True) if fs.exists(root) else {}
+    refs = []
+    for path, info in found.items():
+        if info.get("type") != "file":
+            continue
+        rel = path[len(root) + 1 :] if path.startswith(root + "/") else path.rsplit("/", 1)[-1]
+        source_id, day = parse_layout(rel)
+        if (day_from or day_until) and (
+            day is None or (day_from and day < day_from) or (day_until and day >= day_until)
+        ):
+            continue
+        refs.append(FileRef(path, rel, int(info.get("size") or 0), source_id, day))
+    refs.sort(key=lambda r: (r.received_day or date.min, r.file))
+    return fs, refs
+
+
+def _with_load_id(table: pa.Table) -> pa.Table:
+    load_id = dlt.current.load_package_state()["load_id"]
+    return table.append_column("_dlt_load_id", pa.repeat(pa.scalar(load_id), table.num_rows))
+
+
+@dlt.source(name=SOURCE_NAME, max_table_nesting=0)
+def spoor_events(
+    events_url: str = dlt.config.value,
+    tracking_plan_path: str = dlt.config.value,
+    max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
+    max_decompressed_bytes: int = DEFAULT_MAX_DECOMPRESSED_BYTES,
+    batch_lines: int = DEFAULT_BATCH_LINES,
+    accept_unknown_events: bool | None = None,
+    day_from: date | None = None,
+    day_until: date | None = None,
+    storage_options: dict[str, Any] | None = None,
+) -> Any:
+    """Collected Segment-spec event files (`segment-logs/<source_id>/<day_ms>/*`).
+
+    Resources (all append-only, Arrow/parquet):
+      events           one row per valid line (raw.events in docs/design.md)
+      rejected_events  one row per rejected line, with reason codes (raw.rejected_events)
+      file_manifest    one row per file: bytes, lines, valid, rejected, status (raw.file_manifest)
+
+    Args:
+      events_url: the events root: a local path or any fsspec URL (file://, s3://, ...).
+      tracking_plan_path: the tracking plan folder.
+      max_line_bytes: longer lines are rejected as `line_too_long`.
+      max_decompressed_bytes: a file is cut here (status `expansion_limit`).
+      batch_lines: lines validated per DuckDB statement (bounds memory).
+      accept_unknown_events: overrides the plan's `unknown_events` (None keeps it).
+      day_from, day_until: optional received_day window [from, until).
+      storage_options: passed to fsspec (credentials, endpoint_url, ...).
+    """
+    plan = load_tracking_plan(tracking_plan_path).with_unknown_events(accept_unknown_events)
+
+    @dlt.resource(name="_event_files", selected=False)
+    def event_files() -> Iterator[_FileResult]:
+        loaded: dict[str, int] = dlt.current.source_state().setdefault(LOADED_FILES_KEY, {})
+        fs, refs = list_event_files(
+            events_url, storage_options=storage_options, day_from=day_from, day_until=day_until
+        )
+        validator = Validator(plan)
+        # An empty first item makes every table exist (typed) even before its first row.
+        yield _FileResult(
+            Validated(EVENTS_SCHEMA.empty_table(), REJECTED_SCHEMA.empty_table(), 0),
+            MANIFEST_SCHEMA.empty_table(),
+            first=True,
+        )
+        try:
+            for ref in refs:
+                if ref.file in loaded:
+                    continue
+                yield from _read_file(fs, ref, validator)
+                loaded[ref.file] = ref.size  # committed with this load package
+        finally:
+            validator.close()
+
+    def _read_file(fs: Any, ref: FileRef, validator: Validator) -> Iterator[_FileResult]:
+        reader = FileReader(
+            fs,
+            ref,
+            max_line_bytes=max_line_bytes,
+            max_decompressed_bytes=max_decompressed_bytes,
+            batch_lines=batch_lines,
+        )
+        valid = rejected = blank = 0
+        for batch in reader.batches():
+            result = validator.validate_batch(
+                batch, file=ref.file, source_id=ref.source_id, received_day=ref.received_day
+            )
+            valid += result.valid.num_rows
+            rejected += result.rejected.num_rows
+            blank += result.blank_lines
+            yield _FileResult(validated=result)
+        details = [reader.detail] if reader.detail else []
+        if blank:
+            details.append(f"{blank} blank line(s) skipped")
+        row = {
+            "file": ref.file,
+            "source_id": ref.source_id,
+            "received_day": ref.received_day,
+            "bytes": ref.size,
+            "lines": valid + rejected,
+            "valid": valid,
+            "rejected": rejected,
+            "status": reader.status,
+            "detail": "; ".join(details) or None,
+            "loaded_at": datetime.now(UTC),
+        }
+        yield _FileResult(manifest=pa.Table.from_pylist([row], schema=MANIFEST_SCHEMA))
+
+    @dlt.transformer(
+        data_from=event_files,
+        name="events",
+        write_disposition="append",
+        columns=EVENTS_HINTS,
+        file_format="parquet",
+    )
+    def events(item: _FileResult) -> Iterator[pa.Table]:
+        if item.validated is not None and (item.first or item.validated.valid.num_rows):
+            yield _with_load_id(item.validated.valid)
+
+    @dlt.transformer(
+        data_from=event_files,
+        name="rejected_events",
+        write_disposition="append",
+        file_format="parquet",
+    )
+    def rejected_events(item: _FileResult) -> Iterator[pa.Table]:
+        if item.validated is not None and (item.first or item.validated.rejected.num_rows):
+            yield _with_load_id(item.validated.rejected)
+
+    @dlt.transformer(
+        data_from=event_files,
+        name="file_manifest",
+        write_disposition="append",
+        file_format="parquet",
+    )
+    def file_manifest(item: _FileResult) -> Iterator[pa.Table]:
+        if item.manifest is not None:
+            yield _with_load_id(item.manifest)
+
+    return events, rejected_events, file_manifest
+
+
+__all__ = [
+    "EVENTS_SCHEMA",
+    "MANIFEST_SCHEMA",
+    "REJECTED_SCHEMA",
+    "list_event_files",
+    "spoor_events",
+]

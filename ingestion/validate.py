@@ -1,0 +1,402 @@
+"""Validate batches of lines in bulk: Arrow in, one DuckDB statement, Arrow out.
+
+The envelope rules (contract §1) and every event schema of the tracking plan (compiled by
+plan_sql.py) are evaluated in a single SELECT over the batch; Python never touches rows,
+except to find the few invalid-UTF-8 lines when Arrow refuses a batch.
+
+Output tables follow docs/design.md: `valid` is shaped like raw.events and `rejected` like
+raw.rejected_events (both without `_dlt_load_id`, added by the source).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ingestion.plan import TrackingPlan
+from ingestion.plan_sql import NO_PROBLEMS, PROBLEM, compile_plan, problem, sql_str
+from ingestion.reader import LineBatch
+
+# Envelope fields, read with one json_extract call per line (one parse for all of them).
+FIELDS = [
+    "messageId",
+    "type",
+    "event",
+    "name",
+    "anonymousId",
+    "userId",
+    "previousId",
+    "groupId",
+    "timestamp",
+    "originalTimestamp",
+    "sentAt",
+    "receivedAt",
+    "properties",
+    "traits",
+    "context",
+]
+TIMESTAMP_FIELDS = ["timestamp", "originalTimestamp", "sentAt", "receivedAt"]
+MESSAGE_TYPES = ["track", "page", "screen", "identify", "alias", "group"]
+ISO_8601 = (
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+    r"([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.,][0-9]+)?)?)?(Z|z|[+-][0-9]{2}(:?[0-9]{2})?)?"
+)
+# Rejections decided before JSON (by the reader or UTF-8 check); replay cannot fix them.
+NOT_REPLAYABLE = ("invalid_utf8", "line_too_long", "truncated_line")
+
+TS = pa.timestamp("us", tz="UTC")
+EVENTS_SCHEMA = pa.schema(
+    [
+        ("message_id", pa.string()),
+        ("type", pa.string()),
+        ("event", pa.string()),
+        ("name", pa.string()),
+        ("anonymous_id", pa.string()),
+        ("user_id", pa.string()),
+        ("previous_id", pa.string()),
+        ("group_id", pa.string()),
+        ("timestamp", TS),
+        ("original_timestamp", TS),
+        ("sent_at", TS),
+        ("received_at", TS),
+        ("properties", pa.string()),
+        ("traits", pa.string()),
+        ("context", pa.string()),
+        ("payload_hash", pa.string()),
+        ("source_id", pa.string()),
+        ("received_day", pa.date32()),
+        ("file", pa.string()),
+        ("line_number", pa.int64()),
+    ]
+)
+REJECTED_SCHEMA = pa.schema(
+    [
+        ("file", pa.string()),
+        ("line_number", pa.int64()),
+        ("raw_line", pa.string()),
+        ("raw_bytes", pa.binary()),
+        ("reasons", pa.list_(pa.string())),
+        ("message", pa.string()),
+        ("message_id", pa.string()),
+        ("type", pa.string()),
+        ("event", pa.string()),
+        ("source_id", pa.string()),
+        ("received_day", pa.date32()),
+    ]
+)
+# What validate_table() expects: one row per line, lineage included.
+INPUT_SCHEMA = pa.schema(
+    [
+        ("file", pa.string()),
+        ("line_number", pa.int64()),
+        ("source_id", pa.string()),
+        ("received_day", pa.date32()),
+        ("line", pa.string()),  # text to validate; NULL when pre-rejected
+        ("raw_line", pa.string()),  # only for pre-rejected lines
+        ("raw_bytes", pa.binary()),  # only for invalid UTF-8
+        ("pre_reasons", pa.list_(pa.string())),
+        ("pre_message", pa.string()),
+    ]
+)
+
+
+@dataclass
+class Validated:
+    valid: pa.Table
+    rejected: pa.Table
+    blank_lines: int  # whitespace-only lines: not messages, counted in no table
+
+
+def _f(name: str) -> str:
+    return f"f[{FIELDS.index(name) + 1}]"
+
+
+def _type(name: str) -> str:
+    return f"json_type({_f(name)})"
+
+
+def _text(name: str) -> str:
+    """The field as text when it is a JSON string, else NULL."""
+    return f"(CASE WHEN {_type(name)} = 'VARCHAR' THEN {_f(name)} ->> '$' END)"
+
+
+def _present(name: str) -> str:
+    """Present and not JSON null (analytics.js sends `"userId": null` for anonymous users)."""
+    return f"coalesce({_type(name)} <> 'NULL', false)"
+
+
+def _nonempty(name: str) -> str:
+    return f"coalesce({_text(name)} <> '', false)"
+
+
+def _depth_exceeds(max_depth: int) -> str:
+    # Keep only the brackets outside strings, then peel innermost pairs max_depth times:
+    # anything left means deeper than max_depth (the message itself is depth 1).
+    expr = "brackets"
+    for _ in range(max_depth):
+        expr = rf"regexp_replace({expr}, '\{{\}}|\[\]', '', 'g')"
+    return f"{expr} <> ''"
+
+
+BRACKETS = r"""regexp_replace(line, '"(?:[^"\\]|\\.)*"|[^\[\]{}"]+', '', 'g')"""
+
+
+def envelope_checks(max_depth: int) -> list[str]:
+    t = _text("type")
+    types = ", ".join(sql_str(x) for x in MESSAGE_TYPES)
+    checks = [
+        problem(
+            f"NOT {_nonempty('messageId')}",
+            "missing_message_id",
+            "'messageId: missing or not a non-empty string'",
+        ),
+        problem(f"NOT {_present('type')}", "missing_type", "'type: missing'"),
+        problem(
+            f"{_present('type')} AND coalesce({t} NOT IN ({types}), true)",
+            "unknown_type",
+            f"'type: not one of {', '.join(MESSAGE_TYPES)}: ' || {_f('type')}",
+        ),
+        problem(
+            f"{t} IS DISTINCT FROM 'alias' AND NOT {_nonempty('anonymousId')} "
+            f"AND NOT {_nonempty('userId')}",
+            "missing_identity",
+            "'neither anonymousId nor userId is a non-empty string'",
+        ),
+        problem(
+            f"{t} = 'track' AND NOT {_nonempty('event')}",
+            "missing_event",
+            "'event: missing for track'",
+        ),
+        problem(
+            f"{t} = 'alias' AND NOT {_nonempty('previousId')}",
+            "missing_previous_id",
+            "'previousId: missing for alias'",
+        ),
+        problem(
+            f"{t} = 'group' AND NOT {_nonempty('groupId')}",
+            "missing_group_id",
+            "'groupId: missing for group'",
+        ),
+        problem(f"NOT {_present('receivedAt')}", "missing_received_at", "'receivedAt: missing'"),
+    ]
+    for name in ("anonymousId", "userId"):
+        checks.append(
+            problem(
+                f"{_present(name)} AND {_type(name)} <> 'VARCHAR'",
+                "invalid_identity",
+                f"'{name}: not a string'",
+            )
+        )
+    for name in TIMESTAMP_FIELDS:
+        ok = (
+            f"(regexp_full_match({_text(name)}, {sql_str(ISO_8601)}) "
+            f"AND TRY_CAST({_text(name)} AS TIMESTAMPTZ) IS NOT NULL)"
+        )
+        checks.append(
+            problem(
+                f"{_present(name)} AND NOT coalesce({ok}, false)",
+                "invalid_timestamp",
+                f"'{name}: not an ISO-8601 timestamp: ' || {_f(name)}",
+            )
+        )
+    for name in ("properties", "traits", "context"):
+        checks.append(
+            problem(
+                f"{_present(name)} AND {_type(name)} <> 'OBJECT'",
+                "invalid_envelope",
+                f"'{name}: not an object'",
+            )
+        )
+    checks.append(
+        problem(
+            _depth_exceeds(max_depth),
+            "too_deep",
+            f"'nested deeper than max_nesting_depth={max_depth}'",
+        )
+    )
+    return checks
+
+
+def build_sql(plan: TrackingPlan) -> str:
+    paths = ", ".join(sql_str("$." + name) for name in FIELDS)
+    event = (
+        f"(CASE WHEN {_text('type')} = 'track' AND {_nonempty('event')} THEN {_text('event')} END)"
+    )
+    props = (
+        f"(CASE WHEN NOT {_present('properties')} THEN '{{}}'::JSON "
+        f"WHEN {_type('properties')} = 'OBJECT' THEN {_f('properties')} END)"
+    )
+    checks = (
+        f"list_concat([{', '.join(envelope_checks(plan.max_nesting_depth))}]::{PROBLEM}[], "
+        f"{compile_plan(plan, event, props)})"
+    )
+    obj = lambda name: f"(CASE WHEN {_type(name)} = 'OBJECT' THEN {_f(name)} END)"  # noqa: E731
+    ts = lambda name: f"TRY_CAST({_text(name)} AS TIMESTAMPTZ)"  # noqa: E731
+    return f"""
+WITH parsed AS (
+    SELECT *,
+        pre_reasons IS NULL AND trim(line, ' ' || chr(9) || chr(13)) = '' AS blank,
+        CASE WHEN pre_reasons IS NULL AND json_valid(line) THEN json_type(line) END AS line_type
+    FROM batch
+), fields AS (
+    SELECT *,
+        CASE WHEN line_type = 'OBJECT' THEN json_extract(line, [{paths}]) END AS f,
+        -- depth <= number of opening brackets: only lines with more run the regex peel
+        CASE WHEN line_type = 'OBJECT'
+              AND length(line) - length(replace(replace(line, '{{', ''), '[', ''))
+                  > {plan.max_nesting_depth}
+            THEN {BRACKETS} ELSE '' END AS brackets
+    FROM parsed
+    WHERE NOT coalesce(blank, false)
+), checked AS (
+    SELECT *,
+        CASE
+            WHEN pre_reasons IS NOT NULL THEN {NO_PROBLEMS}
+            WHEN line_type IS NULL
+                THEN [{{'r': 'invalid_json', 'm': 'not parseable JSON'}}]::{PROBLEM}[]
+            WHEN line_type <> 'OBJECT' THEN [{{'r': 'not_an_object',
+                'm': 'JSON ' || lower(line_type) || ', not an object'}}]::{PROBLEM}[]
+            ELSE list_filter({checks}, lambda p: p IS NOT NULL)
+        END AS problems
+    FROM fields
+)
+SELECT
+    pre_reasons IS NULL AND len(problems) = 0 AS is_valid,
+    {_text("messageId")} AS message_id,
+    {_text("type")} AS type,
+    {_text("event")} AS event,
+    {_text("name")} AS name,
+    {_text("anonymousId")} AS anonymous_id,
+    {_text("userId")} AS user_id,
+    {_text("previousId")} AS previous_id,
+    {_text("groupId")} AS group_id,
+    {ts("timestamp")} AS timestamp,
+    {ts("originalTimestamp")} AS original_timestamp,
+    {ts("sentAt")} AS sent_at,
+    {ts("receivedAt")} AS received_at,
+    {obj("properties")}::VARCHAR AS properties,
+    {obj("traits")}::VARCHAR AS traits,
+    {obj("context")}::VARCHAR AS context,
+    CASE WHEN pre_reasons IS NULL AND len(problems) = 0
+        THEN md5(json_merge_patch(line, '{{"receivedAt":null}}')) END AS payload_hash,
+    source_id, received_day, file, line_number,
+    coalesce(raw_line, line) AS raw_line,
+    raw_bytes,
+    coalesce(pre_reasons, list_sort(list_distinct(list_transform(problems, lambda p: p.r))))
+        AS reasons,
+    coalesce(pre_message, array_to_string(list_transform(problems, lambda p: p.m), '; '))
+        AS message
+FROM checked
+"""
+
+
+class Validator:
+    """Holds one DuckDB connection and the compiled statement for a plan."""
+
+    def __init__(self, plan: TrackingPlan, *, threads: int | None = None) -> None:
+        self.plan = plan
+        self.sql = build_sql(plan)
+        self.con = duckdb.connect()
+        self.con.execute("SET TimeZone = 'UTC'")
+        if threads:
+            self.con.execute(f"SET threads = {int(threads)}")
+        # Bind and plan the (large) statement once, over a temp table that each batch
+        # refills (a registered Arrow object would be captured by the prepared plan).
+        self.con.register("batch_arrow", INPUT_SCHEMA.empty_table())
+        self.con.execute("CREATE TEMP TABLE batch AS SELECT * FROM batch_arrow")
+        self.con.unregister("batch_arrow")
+        self.con.execute(f"PREPARE validate_batch AS {self.sql}")
+
+    def close(self) -> None:
+        self.con.close()
+
+    def validate_table(self, table: pa.Table) -> Validated:
+        """Validate an INPUT_SCHEMA table (used directly by replay)."""
+        self.con.execute("DELETE FROM batch")
+        self.con.register("batch_arrow", table)
+        try:
+            self.con.execute("INSERT INTO batch SELECT * FROM batch_arrow")
+            out = self.con.sql("EXECUTE validate_batch").to_arrow_table()
+        finally:
+            self.con.unregister("batch_arrow")
+        mask = out["is_valid"]
+        valid = out.filter(mask).select(EVENTS_SCHEMA.names).cast(EVENTS_SCHEMA)
+        rejected = out.filter(pc.invert(mask)).select(REJECTED_SCHEMA.names)
+        return Validated(valid, rejected.cast(REJECTED_SCHEMA), table.num_rows - out.num_rows)
+
+    def validate_batch(
+        self, batch: LineBatch, *, file: str, source_id: str | None, received_day: date | None
+    ) -> Validated:
+        return self.validate_table(
+            batch_to_table(batch, file=file, source_id=source_id, received_day=received_day)
+        )
+
+
+def batch_to_table(
+    batch: LineBatch, *, file: str, source_id: str | None, received_day: date | None
+) -> pa.Table:
+    """Lines to an INPUT_SCHEMA table: whole-array UTF-8 check, per-line work only for the
+    (rare) lines the reader or the check flagged."""
+    n = len(batch.lines)
+    binary = pa.array(batch.lines, pa.binary())
+    try:
+        text = binary.cast(pa.string())  # validates UTF-8 for the whole batch in C++
+        bad_utf8: dict[int, bytes] = {}
+    except pa.ArrowInvalid:
+        bad_utf8 = {}
+        for i, raw in enumerate(batch.lines):
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError:
+                bad_utf8[i] = raw
+        text = None
+    flagged = set(batch.problems) | set(bad_utf8)
+    if flagged or text is None:
+        lines = text.to_pylist() if text is not None else None
+        line_col, raw_line, raw_bytes, pre_reasons, pre_message = [], [], [], [], []
+        for i, raw in enumerate(batch.lines):
+            if i not in flagged:
+                line_col.append(lines[i] if lines is not None else raw.decode("utf-8"))
+                raw_line.append(None)
+                raw_bytes.append(None)
+                pre_reasons.append(None)
+                pre_message.append(None)
+                continue
+            reasons, messages = [], []
+            if i in batch.problems:
+                reasons.append(batch.problems[i][0])
+                messages.append(batch.problems[i][1])
+            if i in bad_utf8:
+                reasons.append("invalid_utf8")
+                messages.append("not valid UTF-8; raw_bytes holds the line")
+            line_col.append(None)
+            raw_line.append(raw.decode("utf-8", "backslashreplace"))
+            raw_bytes.append(raw if i in bad_utf8 else None)
+            pre_reasons.append(reasons)
+            pre_message.append("; ".join(messages))
+        cols = [
+            pa.array(line_col, pa.string()),
+            pa.array(raw_line, pa.string()),
+            pa.array(raw_bytes, pa.binary()),
+            pa.array(pre_reasons, pa.list_(pa.string())),
+            pa.array(pre_message, pa.string()),
+        ]
+    else:
+        cols = [
+            text,
+            pa.nulls(n, pa.string()),
+            pa.nulls(n, pa.binary()),
+            pa.nulls(n, pa.list_(pa.string())),
+            pa.nulls(n, pa.string()),
+        ]
+    lineage = [
+        pa.repeat(pa.scalar(file, pa.string()), n),
+        pa.array(range(batch.first_line, batch.first_line + n), pa.int64()),
+        pa.repeat(pa.scalar(source_id, pa.string()), n),
+        pa.repeat(pa.scalar(received_day, pa.date32()), n),
+    ]
+    return pa.Table.from_arrays(lineage + cols, schema=INPUT_SCHEMA)
