@@ -27,19 +27,20 @@ select
     {% if 'context' in cols -%}
     context
     {%- else -%}
-    json_object(
-        {%- for group, fields in context_shape.items() %}
-        '{{ group }}', json_object(
-            {%- for key, col in fields.items() if col in cols %}
+        json_object(
+            {%- for group, fields in context_shape.items() %}
+                '{{ group }}', json_object(
+                    {%- for key, col in fields.items() if col in cols %}
             '{{ key }}', {{ col }}{{ ',' if not loop.last }}
             {%- endfor %}
-        ),
-        {%- endfor %}
-        'locale', {{ 'locale' if 'locale' in cols else 'null' }},
-        'timezone', {{ 'timezone' if 'timezone' in cols else 'null' }}
-    )
+                ),
+            {%- endfor %}
+            'locale', {{ 'locale' if 'locale' in cols else 'null' }},
+            'timezone', {{ 'timezone' if 'timezone' in cols else 'null' }}
+        )
     {%- endif %} as context,
     row_number() over (partition by person_id order by occurred_at, event_id) as person_seq
 from {{ ref('fct_events') }}
-where person_id is not null
+where
+    person_id is not null
     and {{ spoor_not_bot('is_bot') }}

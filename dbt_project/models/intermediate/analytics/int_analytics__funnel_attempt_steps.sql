@@ -17,7 +17,10 @@ chain as (
 
 opens as (
     select distinct
-        m.funnel_name, m.person_id, m.event_id as attempt_id, m.occurred_at as t1,
+        m.funnel_name,
+        m.person_id,
+        m.event_id as attempt_id,
+        m.occurred_at as t1,
         {{ spoor_add_seconds('m.occurred_at', 'f.window_seconds') }} as window_end
     from matches as m
     inner join funnels as f on m.funnel_name = f.funnel_name
@@ -25,40 +28,61 @@ opens as (
 ),
 
 first_exclusion as (
-    select o.funnel_name, o.attempt_id, min(x.occurred_at) as excluded_at
+    select
+        o.funnel_name,
+        o.attempt_id,
+        min(x.occurred_at) as excluded_at
     from opens as o
     inner join {{ ref('int_analytics__funnel_exclusion_matches') }} as x
-        on o.funnel_name = x.funnel_name
-        and o.person_id = x.person_id
-        and x.occurred_at > o.t1
-        and x.occurred_at <= o.window_end
+        on
+            o.funnel_name = x.funnel_name
+            and o.person_id = x.person_id
+            and x.occurred_at > o.t1
+            and x.occurred_at <= o.window_end
     group by all
 ),
 
 unordered_steps as (
     select
-        o.funnel_name, o.person_id, o.attempt_id, o.t1, o.window_end,
+        o.funnel_name,
+        o.person_id,
+        o.attempt_id,
+        o.t1,
+        o.window_end,
         m.step_index as matched_step,
         min(m.occurred_at) as occurred_at,
         arg_min(m.event_id, (m.occurred_at, m.event_id)) as event_id
     from opens as o
     inner join matches as m
-        on o.funnel_name = m.funnel_name
-        and o.person_id = m.person_id
-        and m.occurred_at between o.t1 and o.window_end
+        on
+            o.funnel_name = m.funnel_name
+            and o.person_id = m.person_id
+            and m.occurred_at between o.t1 and o.window_end
     left join first_exclusion as x
         on o.funnel_name = x.funnel_name and o.attempt_id = x.attempt_id
     where x.excluded_at is null or m.occurred_at < x.excluded_at
     group by all
 )
 
-select funnel_name, person_id, attempt_id, t1, window_end, step_index, event_id, occurred_at
+select
+    funnel_name,
+    person_id,
+    attempt_id,
+    t1,
+    window_end,
+    step_index,
+    event_id,
+    occurred_at
 from chain
 
 union all
 
 select
-    funnel_name, person_id, attempt_id, t1, window_end,
+    funnel_name,
+    person_id,
+    attempt_id,
+    t1,
+    window_end,
     row_number() over (
         partition by funnel_name, attempt_id order by occurred_at, matched_step
     ) as step_index,

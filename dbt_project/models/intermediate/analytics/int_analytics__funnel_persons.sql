@@ -6,35 +6,49 @@ with steps as (
 ),
 
 attempts as (
-    select funnel_name, person_id, attempt_id, t1, max(step_index) as reached
+    select
+        funnel_name,
+        person_id,
+        attempt_id,
+        t1,
+        max(step_index) as reached
     from steps
     group by all
 ),
 
 best as (
-    select funnel_name, person_id, attempt_id, reached
+    select
+        funnel_name,
+        person_id,
+        attempt_id,
+        reached
     from attempts
     qualify row_number() over (
-        partition by funnel_name, person_id order by reached desc, t1, attempt_id
+        partition by funnel_name, person_id order by reached desc, t1 asc, attempt_id asc
     ) = 1
 ),
 
 -- An attempt that reached from_step, with an exclusion strictly after that step and
 -- strictly before its to_step (or, if to_step was not reached, up to its window end).
 excluded as (
-    select distinct s_from.funnel_name, s_from.person_id
+    select distinct
+        s_from.funnel_name,
+        s_from.person_id
     from steps as s_from
     inner join {{ source('config', 'funnels') }} as f
         on s_from.funnel_name = f.funnel_name and f.funnel_order in ('ordered', 'strict')
     inner join {{ ref('int_analytics__funnel_exclusion_matches') }} as x
-        on s_from.funnel_name = x.funnel_name
-        and s_from.person_id = x.person_id
-        and s_from.step_index = x.from_step
+        on
+            s_from.funnel_name = x.funnel_name
+            and s_from.person_id = x.person_id
+            and s_from.step_index = x.from_step
     left join steps as s_to
-        on s_from.funnel_name = s_to.funnel_name
-        and s_from.attempt_id = s_to.attempt_id
-        and s_to.step_index = x.to_step
-    where x.occurred_at > s_from.occurred_at
+        on
+            s_from.funnel_name = s_to.funnel_name
+            and s_from.attempt_id = s_to.attempt_id
+            and s_to.step_index = x.to_step
+    where
+        x.occurred_at > s_from.occurred_at
         and case
             when s_to.attempt_id is not null then x.occurred_at < s_to.occurred_at
             else x.occurred_at <= s_from.window_end
@@ -43,7 +57,10 @@ excluded as (
 
 -- First touch: the earliest event matching any step with a non-empty value.
 first_touch as (
-    select funnel_name, person_id, breakdown_value
+    select
+        funnel_name,
+        person_id,
+        breakdown_value
     from {{ ref('int_analytics__funnel_step_matches') }}
     where breakdown_value is not null and breakdown_value <> ''
     qualify row_number() over (

@@ -2,19 +2,29 @@
 -- (`page`/`screen` steps have no name and match any call), and every `where` filter equal
 -- to the event's property as text. Definitions are rows, so one query serves every funnel.
 with steps as (
-    select s.*, f.breakdown_path
+    select
+        s.*,
+        f.breakdown_path
     from {{ source('config', 'funnel_steps') }} as s
     inner join {{ source('config', 'funnels') }} as f on s.funnel_name = f.funnel_name
 ),
 
 candidates as (
     select
-        s.funnel_name, s.step_index, s.breakdown_path,
-        e.person_id, e.event_id, e.occurred_at, e.person_seq, e.properties, e.context
+        s.funnel_name,
+        s.step_index,
+        s.breakdown_path,
+        e.person_id,
+        e.event_id,
+        e.occurred_at,
+        e.person_seq,
+        e.properties,
+        e.context
     from {{ ref('int_analytics__events') }} as e
     inner join steps as s
-        on e.event_type = s.event_type
-        and (s.event_name is null or e.event_name = s.event_name)
+        on
+            e.event_type = s.event_type
+            and (s.event_name is null or e.event_name = s.event_name)
 )
 
 select
@@ -33,7 +43,8 @@ from candidates as c
 where not exists (
     select 1
     from {{ source('config', 'funnel_step_filters') }} as w
-    where w.funnel_name = c.funnel_name
+    where
+        w.funnel_name = c.funnel_name
         and w.step_index = c.step_index
         and {{ spoor_json_text('c.properties', spoor_key_pointer('w.property')) }} is distinct from w.value
 )

@@ -1,44 +1,74 @@
 -- For every retention definition: which persons did its start / return event in which
 -- period, periods cut in the analytics file's timezone and week start.
 with settings as (
-    select timezone, week_start from {{ source('config', 'settings') }}
+    select
+        timezone,
+        week_start
+    from {{ source('config', 'settings') }}
 ),
 
 events as (
-    select e.person_id, e.event_type, e.event_name, e.occurred_at,
-        {{ spoor_local_time('e.occurred_at', 's.timezone') }} as local_at, s.week_start
+    select
+        e.person_id,
+        e.event_type,
+        e.event_name,
+        e.occurred_at,
+        {{ spoor_local_time('e.occurred_at', 's.timezone') }} as local_at,
+        s.week_start
     from {{ ref('int_analytics__events') }} as e
     cross join settings as s
 ),
 
 matched as (
     select
-        r.retention_name, r.period, r.retention_type, e.person_id, e.occurred_at,
+        r.retention_name,
+        r.period,
+        r.retention_type,
+        e.person_id,
+        e.occurred_at,
         e.event_type = r.start_event_type
-            and (r.start_event_name is null or e.event_name = r.start_event_name) as is_start,
+        and (r.start_event_name is null or e.event_name = r.start_event_name) as is_start,
         e.event_type = r.return_event_type
-            and (r.return_event_name is null or e.event_name = r.return_event_name) as is_return,
+        and (r.return_event_name is null or e.event_name = r.return_event_name) as is_return,
         {{ spoor_period_start('e.local_at', 'r.period', 'e.week_start') }} as period_start
     from events as e
     inner join {{ source('config', 'retention_definitions') }} as r
-        on (e.event_type = r.start_event_type
-            and (r.start_event_name is null or e.event_name = r.start_event_name))
-        or (e.event_type = r.return_event_type
-            and (r.return_event_name is null or e.event_name = r.return_event_name))
+        on (
+            e.event_type = r.start_event_type
+            and (r.start_event_name is null or e.event_name = r.start_event_name)
+        )
+        or (
+            e.event_type = r.return_event_type
+            and (r.return_event_name is null or e.event_name = r.return_event_name)
+        )
 ),
 
 -- recurring: every period with a start event; first_time: the period of the first ever
 starts as (
-    select retention_name, person_id, period_start
+    select
+        retention_name,
+        person_id,
+        period_start
     from matched
     where is_start
-    qualify retention_type = 'recurring'
+    qualify
+        retention_type = 'recurring'
         or row_number() over (
             partition by retention_name, person_id order by occurred_at
         ) = 1
 )
 
-select distinct retention_name, person_id, period_start, 'cohort' as activity from starts
+select distinct
+    retention_name,
+    person_id,
+    period_start,
+    'cohort' as activity
+from starts
 union all
-select distinct retention_name, person_id, period_start, 'return' as activity
-from matched where is_return
+select distinct
+    retention_name,
+    person_id,
+    period_start,
+    'return' as activity
+from matched
+where is_return

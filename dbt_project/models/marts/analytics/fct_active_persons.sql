@@ -16,8 +16,9 @@ person_days as (
 ),
 
 days as (
-    select cast(unnest(generate_series(min(activity_date), max(activity_date), interval 1 day)) as date)
-        as activity_date
+    select
+        cast(unnest(generate_series(min(activity_date), max(activity_date), interval 1 day)) as date)
+            as activity_date
     from person_days
 ),
 

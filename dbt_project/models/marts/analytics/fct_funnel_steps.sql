@@ -7,10 +7,20 @@ with persons as (
 ),
 
 grouped as (
-    select funnel_name, '(all)' as breakdown_value, person_id, reached, best_attempt_id
+    select
+        funnel_name,
+        '(all)' as breakdown_value,
+        person_id,
+        reached,
+        best_attempt_id
     from persons
     union all
-    select p.funnel_name, p.breakdown_value, p.person_id, p.reached, p.best_attempt_id
+    select
+        p.funnel_name,
+        p.breakdown_value,
+        p.person_id,
+        p.reached,
+        p.best_attempt_id
     from persons as p
     inner join {{ source('config', 'funnels') }} as f
         on p.funnel_name = f.funnel_name and f.breakdown_path is not null
@@ -18,31 +28,48 @@ grouped as (
 
 -- every funnel has its '(all)' rows even with no data; breakdown values as seen
 breakdowns as (
-    select funnel_name, '(all)' as breakdown_value from {{ source('config', 'funnels') }}
+    select
+        funnel_name,
+        '(all)' as breakdown_value
+    from {{ source('config', 'funnels') }}
     union
-    select funnel_name, breakdown_value from grouped
+    select
+        funnel_name,
+        breakdown_value
+    from grouped
 ),
 
 grid as (
-    select b.funnel_name, b.breakdown_value, s.step_index, s.step_name
+    select
+        b.funnel_name,
+        b.breakdown_value,
+        s.step_index,
+        s.step_name
     from breakdowns as b
     inner join {{ source('config', 'funnel_steps') }} as s on b.funnel_name = s.funnel_name
 ),
 
 counts as (
-    select g.funnel_name, g.breakdown_value, g.step_index, count(p.person_id) as persons
+    select
+        g.funnel_name,
+        g.breakdown_value,
+        g.step_index,
+        count(p.person_id) as persons
     from grid as g
     left join grouped as p
-        on g.funnel_name = p.funnel_name
-        and g.breakdown_value = p.breakdown_value
-        and p.reached >= g.step_index
+        on
+            g.funnel_name = p.funnel_name
+            and g.breakdown_value = p.breakdown_value
+            and p.reached >= g.step_index
     group by all
 ),
 
 -- time from step k-1 to step k within each person's best attempt; 0s conversions ignored
 step_times as (
     select
-        s.funnel_name, s.attempt_id, s.step_index,
+        s.funnel_name,
+        s.attempt_id,
+        s.step_index,
         {{ spoor_seconds_between(
             'lag(s.occurred_at) over (partition by s.funnel_name, s.attempt_id order by s.step_index)',
             's.occurred_at') }} as seconds_from_previous
@@ -52,7 +79,9 @@ step_times as (
 
 times as (
     select
-        p.funnel_name, p.breakdown_value, t.step_index,
+        p.funnel_name,
+        p.breakdown_value,
+        t.step_index,
         avg(t.seconds_from_previous) as avg_seconds,
         quantile_cont(t.seconds_from_previous, 0.5) as median_seconds
     from grouped as p

@@ -3,7 +3,10 @@
 -- resurrecting = active now, not in the previous period, but before; dormant = active
 -- in the previous period but not now (PostHog plots it negative; counted positive here).
 with settings as (
-    select timezone, week_start from {{ source('config', 'settings') }}
+    select
+        timezone,
+        week_start
+    from {{ source('config', 'settings') }}
 ),
 
 periods as (
@@ -24,7 +27,9 @@ active as (
 
 sequenced as (
     select
-        period, person_id, period_start,
+        period,
+        person_id,
+        period_start,
         lag(period_start) over w as previous_active,
         lead(period_start) over w as next_active,
         max(period_start) over (partition by period) as last_period
@@ -44,9 +49,13 @@ statuses as (
     from sequenced
     union all
     -- dormant in the period after an active one when the next activity is not then
-    select period, {{ spoor_add_periods('period_start', 1, 'period') }}, 'dormant'
+    select
+        period,
+        {{ spoor_add_periods('period_start', 1, 'period') }},
+        'dormant'
     from sequenced
-    where (next_active is null or next_active > {{ spoor_add_periods('period_start', 1, 'period') }})
+    where
+        (next_active is null or next_active > {{ spoor_add_periods('period_start', 1, 'period') }})
         and period_start < last_period
 )
 

@@ -22,7 +22,10 @@ newest as (
 ),
 
 cohorts as (
-    select retention_name, period_start as cohort_start, count(*) as cohort_size
+    select
+        retention_name,
+        period_start as cohort_start,
+        count(*) as cohort_size
     from activity
     where activity = 'cohort'
     group by all
@@ -30,7 +33,10 @@ cohorts as (
 
 grid as (
     select
-        c.retention_name, d.period, c.cohort_start, c.cohort_size,
+        c.retention_name,
+        d.period,
+        c.cohort_start,
+        c.cohort_size,
         unnest(generate_series(0, d.intervals)) as period_offset
     from cohorts as c
     inner join defs as d on c.retention_name = d.retention_name
@@ -44,9 +50,10 @@ returns as (
         count(distinct c.person_id) as retained_persons
     from activity as c
     inner join activity as r
-        on c.retention_name = r.retention_name
-        and c.person_id = r.person_id
-        and r.period_start > c.period_start
+        on
+            c.retention_name = r.retention_name
+            and c.person_id = r.person_id
+            and r.period_start > c.period_start
     inner join defs as d on c.retention_name = d.retention_name
     where c.activity = 'cohort' and r.activity = 'return'
     group by all
@@ -58,14 +65,19 @@ select
     cast(g.cohort_start as date) as cohort_start,
     cast(g.period_offset as integer) as period_offset,
     cast(g.cohort_size as bigint) as cohort_size,
-    cast(case when g.period_offset = 0 then g.cohort_size else coalesce(r.retained_persons, 0) end
-        as bigint) as retained_persons,
-    cast(case when g.period_offset = 0 then g.cohort_size else coalesce(r.retained_persons, 0) end
-        / g.cohort_size as double) as retention_rate
+    cast(
+        case when g.period_offset = 0 then g.cohort_size else coalesce(r.retained_persons, 0) end
+        as bigint
+    ) as retained_persons,
+    cast(
+        case when g.period_offset = 0 then g.cohort_size else coalesce(r.retained_persons, 0) end
+        / g.cohort_size as double
+    ) as retention_rate
 from grid as g
 inner join newest as n on g.retention_name = n.retention_name
 left join returns as r
-    on g.retention_name = r.retention_name
-    and g.cohort_start = r.cohort_start
-    and g.period_offset = r.period_offset
+    on
+        g.retention_name = r.retention_name
+        and g.cohort_start = r.cohort_start
+        and g.period_offset = r.period_offset
 where {{ spoor_add_periods('g.cohort_start', 'g.period_offset', 'g.period') }} <= n.last_period
