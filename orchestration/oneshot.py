@@ -94,7 +94,12 @@ def run_once(*, full_refresh: bool = False, instance: dg.DagsterInstance | None 
     from orchestration.definitions import defs  # imported late: settings must be exported first
 
     job = defs.resolve_implicit_global_asset_job_def()
-    run_config = {"ops": {DBT_OP: {"config": {"full_refresh": full_refresh}}}}
+    run_config = {
+        "ops": {DBT_OP: {"config": {"full_refresh": full_refresh}}},
+        # The summary and the progress bars speak for the run; Dagster's own log lines
+        # are kept in its event log (and the UI), and only warnings reach the terminal.
+        "loggers": {"console": {"config": {"log_level": "WARNING"}}},
+    }
     started = time.monotonic()
     result = job.execute_in_process(
         instance=instance or dg.DagsterInstance.get(), run_config=run_config, raise_on_error=False

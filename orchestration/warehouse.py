@@ -25,8 +25,10 @@ class WarehouseResource(dg.ConfigurableResource):
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         if not read_only:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(self.path, read_only=read_only, config={"TimeZone": "UTC"})
+        con = duckdb.connect(self.path, read_only=read_only)
         try:
+            # Set after connecting: as a connect-time option the ICU extension is not loaded yet.
+            con.execute("set TimeZone = 'UTC'")
             yield con
         finally:
             con.close()
