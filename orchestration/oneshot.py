@@ -6,8 +6,10 @@ the run's event log into a short summary.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import dagster as dg
 from dagster import DagsterEventType
@@ -28,6 +30,7 @@ class RunSummary:
     checks_failed: list[str] = field(default_factory=list)
     blocking_failures: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    log_file: str | None = None
 
     def render(self) -> str:
         lines = [
@@ -36,16 +39,19 @@ class RunSummary:
             f"  rows loaded    {self.rows_loaded}",
             f"  rows rejected  {self.rows_rejected}"
             + (
-                "  (" + ", ".join(f"{k} {v}" for k, v in sorted(self.rejected_by_reason.items()))
+                "  ("
+                + ", ".join(f"{k} {v}" for k, v in sorted(self.rejected_by_reason.items()))
                 + ")"
                 if self.rejected_by_reason
                 else ""
             ),
             f"  marts built    {len(self.marts_built)}: {', '.join(sorted(self.marts_built))}",
             f"  checks passed  {len(self.checks_passed)}",
-            f"  checks failed  {len(self.checks_failed)}"
+            f"  checks failed  {len(self.checks_failed)} ({len(self.blocking_failures)} blocking)"
             + (": " + ", ".join(sorted(self.checks_failed)) if self.checks_failed else ""),
         ]
+        if self.log_file:
+            lines.append(f"  dbt log        {self.log_file}")
         return "\n".join(lines)
 
     @property
@@ -69,8 +75,12 @@ def summarize(result: dg.ExecuteInProcessResult, seconds: float) -> RunSummary:
                 summary.files += int(_metadata_value(metadata, "files"))
                 summary.rows_loaded += int(_metadata_value(metadata, "rows_valid"))
                 summary.rows_rejected += int(_metadata_value(metadata, "rows_rejected"))
-                for reason, n in (_metadata_value(metadata, "rejected_by_reason", {}) or {}).items():
-                    summary.rejected_by_reason[reason] = summary.rejected_by_reason.get(reason, 0) + n
+                for reason, n in (
+                    _metadata_value(metadata, "rejected_by_reason", {}) or {}
+                ).items():
+                    summary.rejected_by_reason[reason] = (
+                        summary.rejected_by_reason.get(reason, 0) + n
+                    )
             if key[0] == "marts":
                 summary.marts_built.append(".".join(key))
         elif event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
@@ -89,10 +99,13 @@ def summarize(result: dg.ExecuteInProcessResult, seconds: float) -> RunSummary:
     return summary
 
 
-def run_once(*, full_refresh: bool = False, instance: dg.DagsterInstance | None = None) -> RunSummary:
+def run_once(
+    *, full_refresh: bool = False, instance: dg.DagsterInstance | None = None
+) -> RunSummary:
     """Materialize every asset and run every check once. Settings come from the environment."""
     from orchestration.definitions import defs  # imported late: settings must be exported first
 
+    instance = instance or dg.DagsterInstance.get()
     job = defs.resolve_implicit_global_asset_job_def()
     run_config = {
         "ops": {DBT_OP: {"config": {"full_refresh": full_refresh}}},
@@ -100,8 +113,14 @@ def run_once(*, full_refresh: bool = False, instance: dg.DagsterInstance | None 
         # are kept in its event log (and the UI), and only warnings reach the terminal.
         "loggers": {"console": {"config": {"log_level": "WARNING"}}},
     }
+    # dbt echoes its log to stdout; keep it in a file so the terminal shows the summary.
+    log_file = Path(instance.root_directory) / "logs" / "last-run.log"
+    log_file.parent.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    result = job.execute_in_process(
-        instance=instance or dg.DagsterInstance.get(), run_config=run_config, raise_on_error=False
-    )
-    return summarize(result, time.monotonic() - started)
+    with log_file.open("w") as sink, contextlib.redirect_stdout(sink):
+        result = job.execute_in_process(
+            instance=instance, run_config=run_config, raise_on_error=False
+        )
+    summary = summarize(result, time.monotonic() - started)
+    summary.log_file = str(log_file)
+    return summary

@@ -24,10 +24,16 @@ def _run_parser(sub) -> None:
         ("--analytics", "SPOOR_ANALYTICS", "the funnel and retention definitions"),
         ("--tracking-plan", "SPOOR_TRACKING_PLAN", "the tracking plan folder"),
     ]:
-        run.add_argument(flag, metavar=flag.strip("-").upper().replace("-", "_"),
-                         help=f"{meaning} [env {env}; default {DEFAULTS[env]}]")
-    run.add_argument("--full-refresh", action="store_true",
-                     help="rebuild incremental models from the whole raw layer")
+        run.add_argument(
+            flag,
+            metavar=flag.strip("-").upper().replace("-", "_"),
+            help=f"{meaning} [env {env}; default {DEFAULTS[env]}]",
+        )
+    run.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="rebuild incremental models from the whole raw layer",
+    )
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -42,7 +48,10 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 def ensure_sample(settings: Settings) -> None:
     """The bundled sample is generated, deterministically, the first time it is needed."""
-    if settings.events_url == DEFAULTS["SPOOR_EVENTS_URL"] and not Path(settings.events_url).exists():
+    if (
+        settings.events_url == DEFAULTS["SPOOR_EVENTS_URL"]
+        and not Path(settings.events_url).exists()
+    ):
         from simulator.cli import main as simulate
 
         log.info("generating the bundled sample into %s", SAMPLE_ROOT)
@@ -98,8 +107,12 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("simulate", help="write simulated collector files and their ground truth")
     sub.add_parser("ui", help="open the Dagster UI (dagster dev) on this code location")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=os.environ.get("SPOOR_LOG_LEVEL", "INFO"),
-                        format="%(asctime)s %(name)s %(message)s", datefmt="%H:%M:%S")
+    logging.basicConfig(
+        level=os.environ.get("SPOOR_LOG_LEVEL", "INFO"),
+        format="%(asctime)s %(name)s %(message)s",
+        datefmt="%H:%M:%S",
+    )
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # Dagster's storage migrations
     return {"run": cmd_run, "ui": cmd_ui}[args.command](args)
 
 

@@ -71,7 +71,11 @@ def sample_run(sample: Simulated, tmp_path_factory) -> PipelineRun:
     home = tmp_path_factory.mktemp("run")
     warehouse = home / "warehouse.duckdb"
     proc = run_spoor(
-        "run", "--events", str(sample.events), "--warehouse", str(warehouse),
+        "run",
+        "--events",
+        str(sample.events),
+        "--warehouse",
+        str(warehouse),
         env={"DAGSTER_HOME": str(home / "dagster_home")},
     )
     return PipelineRun(sample, warehouse, proc.returncode, proc.stdout, proc.stderr)

@@ -9,6 +9,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 from orchestration.dbt_cli_args import dbt_build_args
 from orchestration.dbt_project import dbt_project
 from orchestration.warehouse import WAREHOUSE_POOL
+from spoor.progress import stage
 
 LAYERS = ("staging", "intermediate", "marts", "audit")
 
@@ -40,4 +41,8 @@ class DbtRunConfig(dg.Config):
 )
 def spoor_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtRunConfig):
     args = dbt_build_args(full_refresh=config.full_refresh)
-    yield from dbt.cli(args, context=context).stream()
+    total = len(context.selected_asset_keys) + len(context.selected_asset_check_keys)
+    with stage("dbt build", total=total, unit="models+tests") as progress:
+        for event in dbt.cli(args, context=context).stream():
+            progress.advance()
+            yield event

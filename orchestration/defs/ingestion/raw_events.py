@@ -50,12 +50,18 @@ def _spec_pipeline():
     dagster_dlt_translator=RawLayerTranslator(),
     pool=WAREHOUSE_POOL,
 )
-def raw_layer(context: dg.AssetExecutionContext, dlt: DagsterDltResource, warehouse: WarehouseResource):
+def raw_layer(
+    context: dg.AssetExecutionContext, dlt: DagsterDltResource, warehouse: WarehouseResource
+):
     """Load every collector file not loaded before; validate each line against the plan."""
     pipeline = make_pipeline(warehouse.path)
     results = list(
-        dlt.run(context=context, dlt_source=_source(), dlt_pipeline=pipeline,
-                loader_file_format="parquet")
+        dlt.run(
+            context=context,
+            dlt_source=_source(),
+            dlt_pipeline=pipeline,
+            loader_file_format="parquet",
+        )
     )
     trace = pipeline.last_trace
     load_ids = list(trace.last_load_info.loads_ids) if trace and trace.last_load_info else []
