@@ -12,6 +12,7 @@ import random
 import orjson
 
 from simulator import catalog as C
+from simulator.draw import Weighted, below, between, pick
 from simulator.events import DAY_MS, Ev, iso
 
 MIN = 60_000
@@ -32,6 +33,14 @@ TZ_OFFSET = {
 }
 LOCAL_HOUR_W = [1, 1, 1, 1, 1, 1, 2, 3, 5, 6, 6, 6, 7, 7, 6, 6, 6, 7, 8, 9, 9, 8, 5, 3]
 SPECIAL = {7: "kiosk", 11: "edge", 13: "edge_same_instant"}
+LOCAL_HOUR = Weighted(range(24), LOCAL_HOUR_W)
+IP_BLOCK = Weighted(C.IP_BLOCKS, C.IP_WEIGHTS)
+DEVICE_COUNT = Weighted([1, 2, 3], [60, 30, 10])
+DEVICE_KIND = Weighted(["desktop", "mobile_web", "app"], [50, 25, 25])
+ACQUISITION = Weighted(C.ACQUISITION, [a[0] for a in C.ACQUISITION])
+BROWSES = Weighted([0, 1, 2, 3], [25, 40, 25, 10])
+PRODUCTS_PER_BROWSE = Weighted([1, 2, 3, 4], [40, 30, 20, 10])
+QUANTITY = Weighted([1, 2, 3], [80, 15, 5])
 
 
 def uid(rng: random.Random) -> str:
@@ -44,15 +53,15 @@ class Device:
         self.kind = kind  # desktop | mobile_web | app | bot
         self.anon = uid(rng)
         (a, b), self.country, self.locale, self.tz = block
-        self.ip = f"{a}.{b}.{rng.randrange(1, 255)}.{rng.randrange(1, 255)}"
+        self.ip = f"{a}.{b}.{between(rng, 1, 255)}.{between(rng, 1, 255)}"
         self.skew = (
-            0 if rng.random() < 0.85 else rng.choice([-1, 1]) * rng.randrange(1000, 2 * 3600_000)
+            0 if rng.random() < 0.85 else pick(rng, (-1, 1)) * between(rng, 1000, 2 * 3600_000)
         )
         self.logged_in = False
         self.used = False
         self.src = C.SOURCES["mobile" if kind == "app" else "web"]
         if kind == "app":
-            os_, osv, manu, model, ua = rng.choice(C.APP_DEVICES)
+            os_, osv, manu, model, ua = pick(rng, C.APP_DEVICES)
             self.app_ctx = {
                 "app": {
                     "build": "4120",
@@ -76,13 +85,18 @@ class Device:
                 "userAgent": ua,
             }
             self.frag = orjson.Fragment(orjson.dumps(self.app_ctx))
-        elif kind == "bot":
-            self.ua, (a, b) = rng.choice(C.BOT_UAS)
-            self.ip = f"{a}.{b}.{rng.randrange(1, 255)}.{rng.randrange(1, 255)}"
+            return
+        if kind == "bot":
+            self.ua, (a, b) = pick(rng, C.BOT_UAS)
+            self.ip = f"{a}.{b}.{between(rng, 1, 255)}.{between(rng, 1, 255)}"
             self.locale, self.tz = "en-US", "UTC"
         else:
             pool = C.DESKTOP_UAS if kind == "desktop" else C.MOBILE_WEB_UAS
-            self.ua = rng.choice(pool)
+            self.ua = pick(rng, pool)
+        # A browser context is these two constant parts around the page (see _page_ctx).
+        mid = {"ip": self.ip, "library": C.WEB_LIBRARY, "locale": self.locale}
+        self.ctx_mid = orjson.dumps(mid)[1:-1] + b',"page":'
+        self.ctx_tail = b"," + orjson.dumps({"timezone": self.tz, "userAgent": self.ua})[1:]
 
 
 class Person:
@@ -96,19 +110,19 @@ class Person:
         self.days = days
         kind = "bot" if rng.random() < 0.02 else "normal"
         self.kind = SPECIAL.get(idx, kind) if days >= 4 else kind
-        block = rng.choices(C.IP_BLOCKS, C.IP_WEIGHTS)[0]
+        block = IP_BLOCK.draw(rng)
         self.block = block
         self.events: list[Ev] = []
         self.user = f"usr_{rng.getrandbits(48):012x}"
         self.registered = False
-        self.plan = rng.choice(C.PLANS)
-        self.currency = rng.choice(C.CURRENCIES)
-        first, last = rng.choice(C.FIRST_NAMES), rng.choice(C.LAST_NAMES)
+        self.plan = pick(rng, C.PLANS)
+        self.currency = pick(rng, C.CURRENCIES)
+        first, last = pick(rng, C.FIRST_NAMES), pick(rng, C.LAST_NAMES)
         self.traits = {
             "email": f"{first.lower()}.{last.lower()}{idx}@example.net",
             "firstName": first,
             "lastName": last,
-            "phone": f"+1-555-{rng.randrange(100, 999)}-{rng.randrange(1000, 9999)}",
+            "phone": f"+1-555-{between(rng, 100, 999)}-{between(rng, 1000, 9999)}",
             "plan": self.plan,
         }
         self.last_t = 0
@@ -118,11 +132,8 @@ class Person:
         if self.kind == "bot":
             self.devices = []
         else:
-            kinds = ["desktop", "mobile_web", "app"]
-            n = rng.choices([1, 2, 3], [60, 30, 10])[0]
-            self.devices = [
-                Device(rng, rng.choices(kinds, [50, 25, 25])[0], block, self.pid) for _ in range(n)
-            ]
+            n = DEVICE_COUNT.draw(rng)
+            self.devices = [Device(rng, DEVICE_KIND.draw(rng), block, self.pid) for _ in range(n)]
         self.will_register = rng.random() < 0.6
         self.existing_user = self.will_register and rng.random() < 0.3
 
@@ -131,24 +142,28 @@ class Person:
         self._mid_n += 1
         return f"{self._mid_prefix}{self._mid_n:05x}"
 
-    def _emit(self, dev: Device, t: int, type_: str, ctx, frag, **kw) -> Ev:
+    def _emit(
+        self, dev: Device, t: int, type_: str, ctx, event=None, name=None, props=None, **kw
+    ) -> Ev:
         r = self.rng.random()
         # the app SDK flushes in batches; browsers send at once
         d0 = 200 + int(r * 29_800) if dev.kind == "app" else 40 + int(r * 1460)
-        user = self.user if dev.logged_in else None
+        self._mid_n += 1
         ev = Ev(
             t,
             d0,
             dev.skew,
             dev.src,
             type_,
-            self._mid(),
+            f"{self._mid_prefix}{self._mid_n:05x}",
             dev.anon,
-            user,
+            self.user if dev.logged_in else None,
             ctx,
-            frag,
             self.pid,
             dev.kind == "bot",
+            event,
+            name,
+            props,
             **kw,
         )
         self.events.append(ev)
@@ -156,17 +171,15 @@ class Person:
         return ev
 
     def _server(self, t: int, type_: str, **kw) -> None:
-        ctx = {"library": C.SERVER_LIBRARY}
         ev = Ev(
             t,
-            self.rng.randrange(10, 300),
+            between(self.rng, 10, 300),
             0,
             C.SOURCES["server"],
             type_,
             self._mid(),
             None,
             self.user,
-            ctx,
             _SERVER_FRAG,
             self.pid,
             False,
@@ -175,39 +188,24 @@ class Person:
         )
         self.events.append(ev)
 
-    def _page_ctx(
-        self, dev: Device, page: str, campaign, referrer: str, fmt: dict, search: str = ""
-    ):
-        path, title = C.PAGES[page]
-        path, title = path.format(**fmt), title.format(**fmt)
-        url = C.SITE + path + search
+    def _page_ctx(self, dev: Device, page: str, product, campaign, referrer: str, search=""):
+        """The page's context (an orjson.Fragment) and its `page` object."""
+        path, title, url = _page_location(page, product)
         page_ctx = {
             "path": path,
             "referrer": referrer,
             "search": search,
             "title": title,
-            "url": url,
+            "url": url + search,
         }
-        ctx = {}
-        if campaign:
-            ctx["campaign"] = {"medium": campaign[1], "name": campaign[2], "source": campaign[0]}
-        ctx.update(
-            {
-                "ip": dev.ip,
-                "library": C.WEB_LIBRARY,
-                "locale": dev.locale,
-                "page": page_ctx,
-                "timezone": dev.tz,
-                "userAgent": dev.ua,
-            }
-        )
-        return ctx, orjson.Fragment(orjson.dumps(ctx)), page_ctx
+        parts = (_CAMPAIGN[campaign], dev.ctx_mid, orjson.dumps(page_ctx), dev.ctx_tail)
+        return orjson.Fragment(b"".join(parts)), page_ctx
 
     def _step(self, t: int, lo: int = 4000, hi: int = 240_000) -> int:
         # log-uniform think time, capped well below the session timeout
         g = int(lo * (hi / lo) ** self.rng.random())
         if self.rng.random() < 0.03:
-            g = self.rng.randrange(8 * MIN, 18 * MIN)  # a long read
+            g = between(self.rng, 8 * MIN, 18 * MIN)  # a long read
         return t + min(g, INNER_GAP_MAX)
 
     # ---- a session ----------------------------------------------------------------------
@@ -216,10 +214,9 @@ class Person:
         s = _SessionState(self, dev, t)
         dev.used = True
         if dev.kind != "app":
-            w = [a[0] for a in C.ACQUISITION]
-            _, s.referrer, s.campaign = rng.choices(C.ACQUISITION, w)[0]
+            _, s.referrer, s.campaign = ACQUISITION.draw(rng)
         land = "Home" if s.campaign is None or rng.random() < 0.5 else "Product"
-        s.view(land, product=rng.choice(C.PRODUCTS) if land == "Product" else None)
+        s.view(land, product=pick(rng, C.PRODUCTS) if land == "Product" else None)
         if self.will_register and not dev.logged_in:
             if self.existing_user or self.registered:
                 if rng.random() < 0.7:
@@ -228,10 +225,10 @@ class Person:
                 s.signup()
         if self.pending_cart and rng.random() < 0.6:
             s.checkout(self.pending_cart, via_cart=True)
-        for _ in range(rng.choices([0, 1, 2, 3], [25, 40, 25, 10])[0]):
+        for _ in range(BROWSES.draw(rng)):
             s.browse()
         if rng.random() < 0.2:
-            s.view(rng.choice(["Help", "Account", "Home"]))
+            s.view(pick(rng, ("Help", "Account", "Home")))
 
     # ---- a person's life ----------------------------------------------------------------
     def generate(self) -> list[Ev]:
@@ -240,7 +237,7 @@ class Person:
         if self.kind.startswith("edge"):
             return self._edge()
         rng = self.rng
-        arrival = rng.randrange(self.days)
+        arrival = below(rng, self.days)
         if self.kind == "bot":
             lam, decay = 0.25, 1.0
         else:
@@ -251,31 +248,31 @@ class Person:
             if rng.random() >= p:
                 continue
             for _ in range(1 if rng.random() < 0.85 else 2):
-                local_h = rng.choices(range(24), LOCAL_HOUR_W)[0]
+                local_h = LOCAL_HOUR.draw(rng)
                 start = (
                     self.start_ms
                     + day * DAY_MS
                     + ((local_h - offset) % 24) * 3600_000
-                    + rng.randrange(3600_000)
+                    + below(rng, 3600_000)
                 )
-                start = max(start, self.last_t + SESSION_GAP_MIN + rng.randrange(30 * MIN))
+                start = max(start, self.last_t + SESSION_GAP_MIN + below(rng, 30 * MIN))
                 if start > self.end_ms - 2 * 3600_000:
                     break
                 if self.kind == "bot":
                     self._crawl(start)
                 else:
-                    self.session(rng.choice(self.devices), start)
+                    self.session(pick(rng, self.devices), start)
         return self.events
 
     def _crawl(self, t: int) -> None:
         # Crawlers keep no cookies: every crawl is a new anonymousId.
         dev = Device(self.rng, "bot", self.block, self.pid)
         self.devices.append(dev)
-        for _ in range(self.rng.randrange(3, 25)):
-            p = self.rng.choice(C.PRODUCTS)
-            ctx, frag, page = self._page_ctx(dev, "Product", None, "", _fmt(p))
-            self._emit(dev, t, "page", ctx, frag, name="Product", props=page)
-            t += self.rng.randrange(1500, 9000)
+        for _ in range(between(self.rng, 3, 25)):
+            p = pick(self.rng, C.PRODUCTS)
+            ctx, page = self._page_ctx(dev, "Product", p, None, "")
+            self._emit(dev, t, "page", ctx, name="Product", props=page)
+            t += between(self.rng, 1500, 9000)
 
     def _kiosk(self) -> list[Ev]:
         """An in-store kiosk browsing for 26 hours at ~20 min intervals: one 24 h split."""
@@ -284,9 +281,9 @@ class Person:
         t = self.start_ms + min(2, self.days - 2) * DAY_MS + 10 * 3600_000 + 1234
         end = t + 26 * 3600_000
         while t < end:
-            ctx, frag, page = self._page_ctx(dev, "Home", None, "", {})
-            self._emit(dev, t, "page", ctx, frag, name="Home", props=page)
-            t += self.rng.randrange(19 * MIN, 21 * MIN)
+            ctx, page = self._page_ctx(dev, "Home", None, None, "")
+            self._emit(dev, t, "page", ctx, name="Home", props=page)
+            t += between(self.rng, 19 * MIN, 21 * MIN)
         return self.events
 
     def _edge(self) -> list[Ev]:
@@ -309,6 +306,30 @@ class Person:
 
 
 _SERVER_FRAG = orjson.Fragment(orjson.dumps({"library": C.SERVER_LIBRARY}))
+# The opening of a browser context: the campaign, if any, is its first key.
+_CAMPAIGN = {
+    c: b"{"
+    + orjson.dumps({"campaign": {"medium": c[1], "name": c[2], "source": c[0]}})[1:-1]
+    + b","
+    for _, _, c in C.ACQUISITION
+    if c
+}
+_CAMPAIGN[None] = b"{"
+
+
+_LOCATIONS: dict[tuple, tuple[str, str, str]] = {}
+
+
+def _page_location(page: str, product: dict | None) -> tuple[str, str, str]:
+    """(path, title, url) of a page, formatted once per page and product."""
+    key = (page, product["sku"] if product else None)
+    loc = _LOCATIONS.get(key)
+    if loc is None:
+        path, title = C.PAGES[page]
+        fmt = _fmt(product) if product else {}
+        path, title = path.format(**fmt), title.format(**fmt)
+        loc = _LOCATIONS[key] = (path, title, C.SITE + path)
+    return loc
 
 
 def _fmt(p: dict) -> dict:
@@ -346,7 +367,7 @@ class _SessionState:
     def __init__(self, person: Person, dev: Device, t: int):
         self.p, self.dev, self.t = person, dev, t
         self.referrer, self.campaign = "", None
-        self.ctx = self.frag = None
+        self.ctx = None  # the current page's context (an orjson.Fragment)
         self.url = ""
         self.first = True
 
@@ -355,34 +376,33 @@ class _SessionState:
         if not self.first:
             self.t = p._step(self.t)
         self.first = False
-        fmt = _fmt(product) if product else {}
         if dev.kind == "app":
-            self.ctx, self.frag = dev.app_ctx, dev.frag
-            p._emit(dev, self.t, "screen", self.ctx, self.frag, name=page, props={})
+            self.ctx = dev.frag
+            p._emit(dev, self.t, "screen", self.ctx, name=page, props={})
             return
         if self.campaign and self.url == "":
             c = self.campaign
             search = f"?utm_source={c[0]}&utm_medium={c[1]}&utm_campaign={c[2]}"
         referrer = self.url or self.referrer
-        self.ctx, self.frag, props = p._page_ctx(dev, page, self.campaign, referrer, fmt, search)
+        self.ctx, props = p._page_ctx(dev, page, product, self.campaign, referrer, search)
         self.url = props["url"]
-        p._emit(dev, self.t, "page", self.ctx, self.frag, name=page, props=dict(props))
+        p._emit(dev, self.t, "page", self.ctx, name=page, props=dict(props))
 
     def track(self, event: str, props: dict, dt: int | None = None) -> Ev:
         p = self.p
-        self.t += p.rng.randrange(150, 4000) if dt is None else dt
-        return p._emit(self.dev, self.t, "track", self.ctx, self.frag, event=event, props=props)
+        self.t += between(p.rng, 150, 4000) if dt is None else dt
+        return p._emit(self.dev, self.t, "track", self.ctx, event, props=props)
 
     def identify(self) -> None:
         p, dev = self.p, self.dev
         dev.logged_in = True
-        self.t += p.rng.randrange(20, 400)
-        p._emit(dev, self.t, "identify", self.ctx, self.frag, traits=dict(p.traits))
+        self.t += between(p.rng, 20, 400)
+        p._emit(dev, self.t, "identify", self.ctx, traits=dict(p.traits))
 
     def signup(self) -> None:
         p = self.p
         self.view("Sign Up")
-        method = p.rng.choice(C.SIGNUP_METHODS)
+        method = pick(p.rng, C.SIGNUP_METHODS)
         self.identify()
         props = {"method": method}
         if p.rng.random() < 0.7:
@@ -391,7 +411,7 @@ class _SessionState:
         p.registered = True
         if p.rng.random() < 0.5:  # the backend also identifies the new account
             p._server(
-                self.t + p.rng.randrange(100, 900),
+                self.t + between(p.rng, 100, 900),
                 "identify",
                 traits={"createdAt": iso(self.t), "email": p.traits["email"], "plan": p.plan},
             )
@@ -399,36 +419,36 @@ class _SessionState:
     def login(self) -> None:
         p, dev = self.p, self.dev
         self.view("Log In")
-        self.track("Logged In", {"method": p.rng.choice(C.SIGNUP_METHODS)})
+        self.track("Logged In", {"method": pick(p.rng, C.SIGNUP_METHODS)})
         self.identify()
         others = [d for d in p.devices if d is not dev and d.used and not d.logged_in]
         if others and p.rng.random() < 0.4:
             # merge another of this person's browsers into the account
-            self.t += p.rng.randrange(50, 500)
-            p._emit(dev, self.t, "alias", self.ctx, self.frag, prev=p.rng.choice(others).anon)
+            self.t += between(p.rng, 50, 500)
+            p._emit(dev, self.t, "alias", self.ctx, prev=pick(p.rng, others).anon)
 
     def browse(self) -> None:
         p, rng = self.p, self.p.rng
         cur = p.currency
         if rng.random() < 0.35:
-            q = rng.choice(C.SEARCH_TERMS)
+            q = pick(rng, C.SEARCH_TERMS)
             self.view("Search", search="?q=" + q.replace(" ", "+"))
             props = {"query": q}
             if rng.random() < 0.8:
-                props["results"] = rng.randrange(0, 60)
+                props["results"] = below(rng, 60)
             self.track("Products Searched", props)
         elif rng.random() < 0.4:
-            self.view("Category", product=rng.choice(C.PRODUCTS))
+            self.view("Category", product=pick(rng, C.PRODUCTS))
         cart = []
-        for _ in range(rng.choices([1, 2, 3, 4], [40, 30, 20, 10])[0]):
-            prod = rng.choice(C.PRODUCTS)
+        for _ in range(PRODUCTS_PER_BROWSE.draw(rng)):
+            prod = pick(rng, C.PRODUCTS)
             self.view("Product", product=prod)
             self.track("Product Viewed", _viewed(prod, cur))
             if rng.random() < 0.14:
                 cart_id = (
                     p.pending_cart[0] if p.pending_cart else f"cart_{rng.getrandbits(48):012x}"
                 )
-                qty = rng.choices([1, 2, 3], [80, 15, 5])[0]
+                qty = QUANTITY.draw(rng)
                 self.track("Product Added", _added(prod, qty, cur, cart_id))
                 cart.append((prod, qty))
                 if rng.random() < 0.5:
@@ -461,7 +481,7 @@ class _SessionState:
         self.track("Checkout Started", props)
         coupon = None
         if rng.random() < 0.25:
-            coupon = rng.choice(C.COUPONS)
+            coupon = pick(rng, C.COUPONS)
             self.track("Coupon Applied", {"cart_id": cart_id, "coupon": coupon})
             if rng.random() < 0.35:
                 self.track("Coupon Removed", {"cart_id": cart_id, "coupon": coupon})
@@ -471,7 +491,7 @@ class _SessionState:
             return
         order = {
             "currency": p.currency,
-            "order_id": f"ORD-{rng.randrange(10**8):08d}",
+            "order_id": f"ORD-{below(rng, 10**8):08d}",
             "products": [
                 {"price": pr["price"], "product_id": pr["sku"], "quantity": q} for pr, q in cart
             ],
@@ -484,7 +504,7 @@ class _SessionState:
         if self.dev.logged_in and rng.random() < 0.5:
             # the order is confirmed by the backend: userId only, a device of its own
             p._server(
-                self.t + rng.randrange(300, 3000), "track", event="Order Completed", props=order
+                self.t + between(rng, 300, 3000), "track", event="Order Completed", props=order
             )
         else:
             self.track("Order Completed", order)

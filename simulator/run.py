@@ -70,6 +70,7 @@ def simulate(
         truth=truth,
         processes=processes,
         gzip_level=gzip_level,
+        batch_hours=batch_hours,
     )
     out = Path(out_dir)
     for sub in (out / "events" / "segment-logs", out / "truth"):
@@ -116,6 +117,7 @@ def simulate_config(out_dir: str | Path, cfg: SimConfig, **kw) -> Summary:
         truth=cfg.truth,
         processes=cfg.processes,
         gzip_level=cfg.gzip_level,
+        batch_hours=cfg.batch_hours,
         **kw,
     )
 

@@ -20,7 +20,7 @@ import orjson
 from simulator.behaviour import person_events
 from simulator.catalog import SOURCES
 from simulator.config import SimConfig
-from simulator.events import DAY_MS, Ev
+from simulator.events import DAY_MS, Ev, line
 from simulator.events import iso as _iso
 from simulator.faults import KINDS, make_line
 
@@ -38,10 +38,6 @@ PLAY_TYPES_AND_TRACKS = (
     "Coupon Applied",
     "Coupon Removed",
 )
-
-
-def _order(line: tuple) -> tuple[int, int]:
-    return line[0], line[1]
 
 
 @dataclass
@@ -78,7 +74,7 @@ def record(ev: Ev, rcv: int, sent_shift: int, file: str) -> tuple:
         ev.src,
         ev.bot,
         ev.props,
-        ev.ctx,
+        orjson.loads(orjson.dumps(ev.ctx)),  # ev.ctx is a (not picklable) orjson.Fragment
         ev.person,
         file,
     )
@@ -111,6 +107,7 @@ def _run_shard(cfg: SimConfig, shard: int, lo: int, hi: int, out: str, start_ms:
     # 1. batch files, some of them delivered whole days late
     files: dict[tuple, list[tuple]] = {}
     shift_of: dict[tuple, int] = {}
+    by_name: dict[str, list] = {}  # clean lines by event name or type: fault bases
     for seq, ev in enumerate(events):
         rcv = ev.t + ev.d0
         key = (ev.src, rcv // batch, "")
@@ -119,7 +116,12 @@ def _run_shard(cfg: SimConfig, shard: int, lo: int, hi: int, out: str, start_ms:
             lst = files[key] = []
             shift_of[key] = DAY_MS * frng.randrange(1, 5) if frng.random() < f.late_file else 0
         shift = shift_of[key]
-        lst.append((rcv + shift, seq, ev, shift, None, None))
+        ln = (rcv + shift, seq, ev, shift, None, None)
+        lst.append(ln)
+        names = by_name.get(ev.key)
+        if names is None:
+            names = by_name[ev.key] = []
+        names.append(ln)
     seq = len(events)
     primary = sorted(files)
 
@@ -134,17 +136,14 @@ def _run_shard(cfg: SimConfig, shard: int, lo: int, hi: int, out: str, start_ms:
         seq += 1
 
     # 3. faulty lines, next to the clean line they were made from
-    by_file = [(key, ln) for key in primary for ln in files[key]]
-    by_name: dict[str | None, list] = {}
-    for item in by_file:
-        ev = item[1][_EV]
-        by_name.setdefault(ev.event if ev.type == "track" else ev.type, []).append(item)
     for kind, rate in f.line_kinds():
         names, _ = KINDS[kind]
-        pool = [it for n in (names or PLAY_TYPES_AND_TRACKS) for it in by_name.get(n, ())]
-        for i in _pick(nrng, len(by_file), rate, cap=len(pool)):
-            key, ln = pool[i]
-            d = ln[_EV].to_dict(ln[_RCV], ln[_SHIFT])
+        pool = [ln for n in (names or PLAY_TYPES_AND_TRACKS) for ln in by_name.get(n, ())]
+        for i in _pick(nrng, len(events), rate, cap=len(pool)):
+            ln = pool[i]
+            ev = ln[_EV]
+            key = (ev.src, (ln[_RCV] - ln[_SHIFT]) // batch, "")
+            d = orjson.loads(line(ev, ln[_RCV], ln[_SHIFT]))  # same key order as the line
             end = (ln[_RCV] // batch + 1) * batch - 1  # stay inside the file's batch window
             rcv = min(ln[_RCV] + frng.randrange(1, 2000), end)
             d["receivedAt"] = _iso(rcv)
@@ -154,11 +153,10 @@ def _run_shard(cfg: SimConfig, shard: int, lo: int, hi: int, out: str, start_ms:
     # 4. write, in a fixed order
     root = Path(out) / "events" / "segment-logs"
     records = res.records
-    dumps = orjson.dumps
     for key in sorted(files):
         src, b, tag = key
         lines = files[key]
-        lines.sort(key=_order)
+        lines.sort()  # by (received, seq): seq is unique, so no further field is compared
         day = (b * batch + shift_of.get(key, 0)) // DAY_MS * DAY_MS
         name = f"{_stamp(b * batch)}-s{shard:02d}{'-' + tag if tag else ''}.gz"
         rel = f"segment-logs/{src}/{day}/{name}"
@@ -172,7 +170,7 @@ def _run_shard(cfg: SimConfig, shard: int, lo: int, hi: int, out: str, start_ms:
                     {"file": rel, "line_number": n, "fault": fault, "reasons": KINDS[fault][1]}
                 )
             else:
-                buf.append(dumps(ev.to_dict(rcv, shift)))
+                buf.append(line(ev, rcv, shift))
                 if records is not None:
                     records.append(record(ev, rcv, shift, rel))
         buf.append(b"")
@@ -213,7 +211,7 @@ def _special_files(cfg, res, files, root, batch, frng) -> None:
         if not clean:
             continue
         delay = batch + frng.randrange(60_000, 3600_000)  # retried one batch later
-        body = [orjson.dumps(ln[_EV].to_dict(ln[_RCV] + delay, ln[_SHIFT])) for ln in clean]
+        body = [line(ln[_EV], ln[_RCV] + delay, ln[_SHIFT]) for ln in clean]
         data = gzip.compress(b"\n".join(body) + b"\n", compresslevel=cfg.gzip_level, mtime=0)
         data = data[: int(len(data) * 0.6)]
         # What a reader that decompresses as far as the bytes allow recovers:
