@@ -36,6 +36,39 @@ def _run_parser(sub) -> None:
     )
 
 
+def _replay_parser(sub) -> None:
+    replay = sub.add_parser(
+        "replay",
+        help="re-validate rejected messages against the current plan; load those that pass",
+    )
+    replay.add_argument(
+        "--warehouse", metavar="WAREHOUSE", help="the DuckDB file [SPOOR_WAREHOUSE]"
+    )
+    replay.add_argument("--tracking-plan", metavar="TRACKING_PLAN", help="[SPOOR_TRACKING_PLAN]")
+    replay.add_argument(
+        "--accept-unknown-events",
+        action="store_true",
+        help="accept track events that have no file in the plan",
+    )
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    from ingestion.replay import run_replay
+
+    env = Settings.from_env()
+    result = run_replay(
+        args.warehouse or env.warehouse,
+        args.tracking_plan or env.tracking_plan,
+        accept_unknown_events=True if args.accept_unknown_events else None,
+    )
+    print(
+        f"replayed {result.replayed} of {result.candidates} rejected messages"
+        + (f" (load {result.load_id})" if result.load_id else "")
+    )
+    print("run `spoor run` to rebuild the marts with them")
+    return 0
+
+
 def _settings(args: argparse.Namespace) -> Settings:
     env = Settings.from_env()
     return Settings(
@@ -104,6 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="spoor", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     _run_parser(sub)
+    _replay_parser(sub)
     sub.add_parser("simulate", help="write simulated collector files and their ground truth")
     sub.add_parser("ui", help="open the Dagster UI (dagster dev) on this code location")
     args = parser.parse_args(argv)
@@ -113,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
         datefmt="%H:%M:%S",
     )
     logging.getLogger("alembic").setLevel(logging.WARNING)  # Dagster's storage migrations
-    return {"run": cmd_run, "ui": cmd_ui}[args.command](args)
+    return {"run": cmd_run, "replay": cmd_replay, "ui": cmd_ui}[args.command](args)
 
 
 if __name__ == "__main__":

@@ -35,11 +35,10 @@ EVENT_COLUMNS = {
 def make_project(root: Path) -> Path:
     """A minimal copy of dbt_project with stub upstream models; returns its directory."""
     src, dst = DBT_PROJECT_DIR, root / "dbt_project"
-    for rel in ("dbt_project.yml", "profiles.yml", "models/staging/_sources.yml",
-                "macros/generate_schema_name.sql"):  # fmt: skip
+    for rel in ("dbt_project.yml", "profiles.yml", "models/staging/_sources.yml"):
         (dst / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(src / rel, dst / rel)
-    for rel in ("macros/analytics", "models/intermediate/analytics", "models/marts/analytics"):
+    for rel in ("macros", "models/intermediate/analytics", "models/marts/analytics"):
         shutil.copytree(src / rel, dst / rel)
     stubs = dst / "models" / "marts" / "stubs"
     stubs.mkdir(parents=True)

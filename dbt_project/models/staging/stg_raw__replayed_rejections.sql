@@ -1,0 +1,35 @@
+-- The first `spoor replay` creates the raw table; until then this view is empty.
+{%- set raw_table = source('raw', 'replayed_rejections') %}
+{%- set exists = execute and load_relation(raw_table) is not none %}
+
+with
+
+source as (
+
+    {% if exists %}
+        select * from {{ raw_table }}
+    {% else %}
+        select
+            null::varchar as file,
+            null::bigint as line_number,
+            null::varchar as rejected_load_id,
+            null::timestamptz as replayed_at,
+            null::varchar as _dlt_load_id
+        where false
+    {% endif %}
+
+),
+
+renamed as (
+
+    select
+        file,
+        line_number,
+        rejected_load_id,
+        {{ utc_timestamp('replayed_at') }} as replayed_at,
+        _dlt_load_id as load_id
+    from source
+
+)
+
+select * from renamed
