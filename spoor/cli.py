@@ -120,12 +120,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_ui(_: argparse.Namespace) -> int:
+def cmd_ui(args: argparse.Namespace) -> int:
     from spoor.dagster_home import ensure_dagster_home
 
     Settings.from_env().export()
     ensure_dagster_home()
-    return subprocess.call(["dagster", "dev", "-m", "orchestration.definitions"], cwd=REPO_ROOT)
+    # `dagster dev` in the repository root reads [tool.dagster] of pyproject.toml: the
+    # `spoor` code location from orchestration.definitions.
+    return subprocess.call(["dagster", "dev", *args.dagster_args], cwd=REPO_ROOT)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -139,7 +141,10 @@ def main(argv: list[str] | None = None) -> int:
     _run_parser(sub)
     _replay_parser(sub)
     sub.add_parser("simulate", help="write simulated collector files and their ground truth")
-    sub.add_parser("ui", help="open the Dagster UI (dagster dev) on this code location")
+    ui = sub.add_parser("ui", help="open the Dagster UI (dagster dev) on this code location")
+    ui.add_argument(
+        "dagster_args", nargs=argparse.REMAINDER, help="passed to `dagster dev` (e.g. -p 3001)"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=os.environ.get("SPOOR_LOG_LEVEL", "INFO"),
