@@ -120,14 +120,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_ui(args: argparse.Namespace) -> int:
+def cmd_ui(dagster_args: list[str]) -> int:
     from spoor.dagster_home import ensure_dagster_home
 
     Settings.from_env().export()
     ensure_dagster_home()
     # `dagster dev` in the repository root reads [tool.dagster] of pyproject.toml: the
     # `spoor` code location from orchestration.definitions.
-    return subprocess.call(["dagster", "dev", *args.dagster_args], cwd=REPO_ROOT)
+    return subprocess.call(["dagster", "dev", *dagster_args], cwd=REPO_ROOT)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -136,6 +136,8 @@ def main(argv: list[str] | None = None) -> int:
         from simulator.cli import main as simulate
 
         return simulate(argv[1:]) or 0
+    if argv[:1] == ["ui"] and not {"-h", "--help"} & set(argv[1:]):
+        return cmd_ui(argv[1:])
     parser = argparse.ArgumentParser(prog="spoor", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     _run_parser(sub)
@@ -152,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
         datefmt="%H:%M:%S",
     )
     logging.getLogger("alembic").setLevel(logging.WARNING)  # Dagster's storage migrations
-    return {"run": cmd_run, "replay": cmd_replay, "ui": cmd_ui}[args.command](args)
+    return {"run": cmd_run, "replay": cmd_replay}[args.command](args)
 
 
 if __name__ == "__main__":
