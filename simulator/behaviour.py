@@ -13,7 +13,7 @@ import orjson
 
 from simulator import catalog as C
 from simulator.draw import Weighted, below, between, pick
-from simulator.events import DAY_MS, Ev, iso
+from simulator.events import DAY_MS, DEV, T, iso
 
 MIN = 60_000
 SESSION_GAP_MIN = 40 * MIN  # inter-session gaps stay well clear of the 30 min rule
@@ -52,6 +52,8 @@ class Device:
     def __init__(self, rng: random.Random, kind: str, block, person: str):
         self.kind = kind  # desktop | mobile_web | app | bot
         self.anon = uid(rng)
+        self.app, self.bot = kind == "app", kind == "bot"
+        self.head = b'{"anonymousId":"' + self.anon.encode() + b'","context":'
         (a, b), self.country, self.locale, self.tz = block
         self.ip = f"{a}.{b}.{between(rng, 1, 255)}.{between(rng, 1, 255)}"
         self.skew = (
@@ -84,7 +86,7 @@ class Device:
                 "timezone": self.tz,
                 "userAgent": ua,
             }
-            self.frag = orjson.Fragment(orjson.dumps(self.app_ctx))
+            self.ctx = (self.head, dumps(self.app_ctx))
             return
         if kind == "bot":
             self.ua, (a, b) = pick(rng, C.BOT_UAS)
@@ -93,7 +95,7 @@ class Device:
         else:
             pool = C.DESKTOP_UAS if kind == "desktop" else C.MOBILE_WEB_UAS
             self.ua = pick(rng, pool)
-        # A browser context is these two constant parts around the page (see _page_ctx).
+        # A browser context is these two constant parts around the page (see _page).
         mid = {"ip": self.ip, "library": C.WEB_LIBRARY, "locale": self.locale}
         self.ctx_mid = orjson.dumps(mid)[1:-1] + b',"page":'
         self.ctx_tail = b"," + orjson.dumps({"timezone": self.tz, "userAgent": self.ua})[1:]
@@ -112,8 +114,9 @@ class Person:
         self.kind = SPECIAL.get(idx, kind) if days >= 4 else kind
         block = IP_BLOCK.draw(rng)
         self.block = block
-        self.events: list[Ev] = []
+        self.events: list[tuple] = []
         self.user = f"usr_{rng.getrandbits(48):012x}"
+        self.user_tail = b',"userId":"' + self.user.encode() + b'"'
         self.registered = False
         self.plan = pick(rng, C.PLANS)
         self.currency = pick(rng, C.CURRENCIES)
@@ -127,7 +130,7 @@ class Person:
         }
         self.last_t = 0
         self.pending_cart = None
-        self._mid_prefix = uid(rng)[:-5]
+        self._mid_prefix = uid(rng)[:-5].encode()
         self._mid_n = 0
         if self.kind == "bot":
             self.devices = []
@@ -138,68 +141,35 @@ class Person:
         self.existing_user = self.will_register and rng.random() < 0.3
 
     # ---- emission helpers -------------------------------------------------------------
-    def _mid(self) -> str:
-        self._mid_n += 1
-        return f"{self._mid_prefix}{self._mid_n:05x}"
-
-    def _emit(
-        self, dev: Device, t: int, type_: str, ctx, event=None, name=None, props=None, **kw
-    ) -> Ev:
+    # A body is a flat tuple of shared byte parts in the keys' alphabetical order: `ctx`
+    # (up to the context's end), `pre` (event), the new messageId, `post` (the keys after
+    # it up to type), the userId; see events.py.
+    def _emit(self, dev: Device, t: int, key: str, ctx: tuple, pre: bytes, post: tuple) -> None:
         r = self.rng.random()
         # the app SDK flushes in batches; browsers send at once
-        d0 = 200 + int(r * 29_800) if dev.kind == "app" else 40 + int(r * 1460)
+        d0 = 200 + int(r * 29_800) if dev.app else 40 + int(r * 1460)
         self._mid_n += 1
-        ev = Ev(
-            t,
-            d0,
-            dev.skew,
-            dev.src,
-            type_,
-            f"{self._mid_prefix}{self._mid_n:05x}",
-            dev.anon,
-            self.user if dev.logged_in else None,
-            ctx,
-            self.pid,
-            dev.kind == "bot",
-            event,
-            name,
-            props,
-            **kw,
-        )
-        self.events.append(ev)
+        mid = _MID % (self._mid_prefix, self._mid_n)
+        body = (*ctx, pre, mid, *post, self.user_tail if dev.logged_in else b"")
+        self.events.append((t, d0, dev.skew, dev.src, key, body, True, self.pid, dev.bot, dev.anon))
         self.last_t = t
-        return ev
 
-    def _server(self, t: int, type_: str, **kw) -> None:
-        ev = Ev(
-            t,
-            between(self.rng, 10, 300),
-            0,
-            C.SOURCES["server"],
-            type_,
-            self._mid(),
-            None,
-            self.user,
-            _SERVER_FRAG,
-            self.pid,
-            False,
-            client=False,
-            **kw,
-        )
-        self.events.append(ev)
+    def _server(self, t: int, key: str, pre: bytes, post: tuple) -> None:
+        d0 = between(self.rng, 10, 300)
+        self._mid_n += 1
+        mid = _MID % (self._mid_prefix, self._mid_n)
+        body = (*_SERVER_CTX, pre, mid, *post, self.user_tail)
+        self.events.append((t, d0, 0, _SERVER_SRC, key, body, False, self.pid, False, self.user))
 
-    def _page_ctx(self, dev: Device, page: str, product, campaign, referrer: str, search=""):
-        """The page's context (an orjson.Fragment) and its `page` object."""
+    def _page(self, dev: Device, t: int, page: str, product, campaign, referrer: str, search=""):
+        """Emit a page view; returns its context and url (tracks on the page share them)."""
         path, title, url = _page_location(page, product)
-        page_ctx = {
-            "path": path,
-            "referrer": referrer,
-            "search": search,
-            "title": title,
-            "url": url + search,
-        }
-        parts = (_CAMPAIGN[campaign], dev.ctx_mid, orjson.dumps(page_ctx), dev.ctx_tail)
-        return orjson.Fragment(b"".join(parts)), page_ctx
+        url += search
+        loc = {"path": path, "referrer": referrer, "search": search, "title": title, "url": url}
+        page_json = dumps(loc)  # both context.page and the properties
+        ctx = (dev.head, _CAMPAIGN[campaign], dev.ctx_mid, page_json, dev.ctx_tail)
+        self._emit(dev, t, "page", ctx, b"", (_NAME[page], page_json, _PAGE_TYPE))
+        return ctx, url
 
     def _step(self, t: int, lo: int = 4000, hi: int = 240_000) -> int:
         # log-uniform think time, capped well below the session timeout
@@ -231,7 +201,7 @@ class Person:
             s.view(pick(rng, ("Help", "Account", "Home")))
 
     # ---- a person's life ----------------------------------------------------------------
-    def generate(self) -> list[Ev]:
+    def generate(self) -> list[tuple]:
         if self.kind == "kiosk":
             return self._kiosk()
         if self.kind.startswith("edge"):
@@ -269,24 +239,21 @@ class Person:
         dev = Device(self.rng, "bot", self.block, self.pid)
         self.devices.append(dev)
         for _ in range(between(self.rng, 3, 25)):
-            p = pick(self.rng, C.PRODUCTS)
-            ctx, page = self._page_ctx(dev, "Product", p, None, "")
-            self._emit(dev, t, "page", ctx, name="Product", props=page)
+            self._page(dev, t, "Product", pick(self.rng, C.PRODUCTS), None, "")
             t += between(self.rng, 1500, 9000)
 
-    def _kiosk(self) -> list[Ev]:
+    def _kiosk(self) -> list[tuple]:
         """An in-store kiosk browsing for 26 hours at ~20 min intervals: one 24 h split."""
         dev = self.devices[0] = Device(self.rng, "desktop", self.block, self.pid)
         dev.skew = 0
         t = self.start_ms + min(2, self.days - 2) * DAY_MS + 10 * 3600_000 + 1234
         end = t + 26 * 3600_000
         while t < end:
-            ctx, page = self._page_ctx(dev, "Home", None, None, "")
-            self._emit(dev, t, "page", ctx, name="Home", props=page)
+            self._page(dev, t, "Home", None, None, "")
             t += between(self.rng, 19 * MIN, 21 * MIN)
         return self.events
 
-    def _edge(self) -> list[Ev]:
+    def _edge(self) -> list[tuple]:
         """Gaps of exactly 30 min (same session) and 30 min + 1 ms (new session); the
         `same_instant` variant also views and adds a product at the same millisecond."""
         dev = self.devices[0] = Device(self.rng, "desktop", self.block, self.pid)
@@ -305,7 +272,36 @@ class Person:
         return self.events
 
 
-_SERVER_FRAG = orjson.Fragment(orjson.dumps({"library": C.SERVER_LIBRARY}))
+_MID = b',"messageId":"%s%05x"'
+
+
+def dumps(obj) -> bytes:
+    """`orjson.dumps`, copied: a kept orjson result holds ~4 KB of its buffer (so ~1 GB per
+    shard); a copy of the few hundred bytes releases it."""
+    return bytes(memoryview(orjson.dumps(obj)))
+
+
+_SERVER_CTX = (b'{"context":', orjson.dumps({"library": C.SERVER_LIBRARY}))
+_SERVER_SRC = C.SOURCES["server"]
+_PAGE_TYPE = b',"type":"page"'
+_TRACK_TYPE = b',"type":"track"'
+
+
+class _Json(dict):
+    """str -> a serialized JSON key/value part, made once per value (see `_NAME`)."""
+
+    def __init__(self, fmt: str):
+        super().__init__()
+        self.fmt = fmt
+
+    def __missing__(self, v: str) -> bytes:
+        out = self[v] = self.fmt.encode() % orjson.dumps(v)
+        return out
+
+
+_NAME = _Json(',"name":%s,"properties":')  # a page's name; its properties follow
+_SCREEN = _Json(',"name":%s,"properties":{},"type":"screen"')
+_EVENT = _Json(',"event":%s')
 # The opening of a browser context: the campaign, if any, is its first key.
 _CAMPAIGN = {
     c: b"{"
@@ -367,7 +363,7 @@ class _SessionState:
     def __init__(self, person: Person, dev: Device, t: int):
         self.p, self.dev, self.t = person, dev, t
         self.referrer, self.campaign = "", None
-        self.ctx = None  # the current page's context (an orjson.Fragment)
+        self.ctx = ()  # the current page's serialized context, in parts
         self.url = ""
         self.first = True
 
@@ -376,28 +372,28 @@ class _SessionState:
         if not self.first:
             self.t = p._step(self.t)
         self.first = False
-        if dev.kind == "app":
-            self.ctx = dev.frag
-            p._emit(dev, self.t, "screen", self.ctx, name=page, props={})
+        if dev.app:
+            self.ctx = dev.ctx
+            p._emit(dev, self.t, "screen", self.ctx, b"", (_SCREEN[page],))
             return
         if self.campaign and self.url == "":
             c = self.campaign
             search = f"?utm_source={c[0]}&utm_medium={c[1]}&utm_campaign={c[2]}"
         referrer = self.url or self.referrer
-        self.ctx, props = p._page_ctx(dev, page, product, self.campaign, referrer, search)
-        self.url = props["url"]
-        p._emit(dev, self.t, "page", self.ctx, name=page, props=dict(props))
+        self.ctx, self.url = p._page(dev, self.t, page, product, self.campaign, referrer, search)
 
-    def track(self, event: str, props: dict, dt: int | None = None) -> Ev:
+    def track(self, event: str, props: dict, dt: int | None = None) -> None:
         p = self.p
         self.t += between(p.rng, 150, 4000) if dt is None else dt
-        return p._emit(self.dev, self.t, "track", self.ctx, event, props=props)
+        post = (b',"properties":', dumps(props), _TRACK_TYPE)
+        p._emit(self.dev, self.t, event, self.ctx, _EVENT[event], post)
 
     def identify(self) -> None:
         p, dev = self.p, self.dev
         dev.logged_in = True
         self.t += between(p.rng, 20, 400)
-        p._emit(dev, self.t, "identify", self.ctx, traits=dict(p.traits))
+        post = (b',"traits":', dumps(p.traits), b',"type":"identify"')
+        p._emit(dev, self.t, "identify", self.ctx, b"", post)
 
     def signup(self) -> None:
         p = self.p
@@ -410,11 +406,9 @@ class _SessionState:
         self.track("Signed Up", props)
         p.registered = True
         if p.rng.random() < 0.5:  # the backend also identifies the new account
-            p._server(
-                self.t + between(p.rng, 100, 900),
-                "identify",
-                traits={"createdAt": iso(self.t), "email": p.traits["email"], "plan": p.plan},
-            )
+            traits = {"createdAt": iso(self.t), "email": p.traits["email"], "plan": p.plan}
+            post = (b',"traits":', dumps(traits), b',"type":"identify"')
+            p._server(self.t + between(p.rng, 100, 900), "identify", b"", post)
 
     def login(self) -> None:
         p, dev = self.p, self.dev
@@ -425,7 +419,9 @@ class _SessionState:
         if others and p.rng.random() < 0.4:
             # merge another of this person's browsers into the account
             self.t += between(p.rng, 50, 500)
-            p._emit(dev, self.t, "alias", self.ctx, prev=pick(p.rng, others).anon)
+            prev = pick(p.rng, others).anon.encode()
+            post = (b',"previousId":"', prev, b'","type":"alias"')
+            p._emit(dev, self.t, "alias", self.ctx, b"", post)
 
     def browse(self) -> None:
         p, rng = self.p, self.p.rng
@@ -499,18 +495,18 @@ class _SessionState:
         }
         if coupon:
             order["coupon"] = coupon
-        if self.dev.kind != "app":
+        if not self.dev.app:
             self.view("Order Confirmation")
         if self.dev.logged_in and rng.random() < 0.5:
             # the order is confirmed by the backend: userId only, a device of its own
-            p._server(
-                self.t + between(rng, 300, 3000), "track", event="Order Completed", props=order
-            )
+            post = (b',"properties":', dumps(order), _TRACK_TYPE)
+            t = self.t + between(rng, 300, 3000)
+            p._server(t, "Order Completed", _EVENT["Order Completed"], post)
         else:
             self.track("Order Completed", order)
 
 
-def person_events(idx: int, seed: int, start_ms: int, days: int) -> list[Ev]:
+def person_events(idx: int, seed: int, start_ms: int, days: int) -> list[tuple]:
     """A person's events; re-drawn (deterministically) if two events of one device happen
     to lie within 2 s of the 30-minute session timeout, which truth must not hinge on."""
     for attempt in range(20):
@@ -521,10 +517,10 @@ def person_events(idx: int, seed: int, start_ms: int, days: int) -> list[Ev]:
     return events
 
 
-def _borderline(events: list[Ev]) -> bool:
+def _borderline(events: list[tuple]) -> bool:
     by_dev: dict[str, list[int]] = {}
     for e in events:
-        by_dev.setdefault(e.anon or e.user, []).append(e.t)
+        by_dev.setdefault(e[DEV], []).append(e[T])
     for ts in by_dev.values():
         ts.sort()
         for a, b in itertools.pairwise(ts):

@@ -20,7 +20,7 @@ import orjson
 from simulator.behaviour import person_events
 from simulator.catalog import SOURCES
 from simulator.config import SimConfig
-from simulator.events import DAY_MS, Ev, line
+from simulator.events import BODY, BOT, CLIENT, D0, DAY_MS, KEY, PERSON, SKEW, SRC, T, line, tail
 from simulator.events import iso as _iso
 from simulator.faults import KINDS, make_line
 
@@ -49,7 +49,7 @@ class ShardResult:
     clean_events: int = 0
 
 
-# A line to write: (received_ms, seq, Ev | None, sent_shift, raw fault bytes | None, fault kind)
+# A line to write: (received_ms, seq, event | None, sent_shift, raw fault bytes | None, fault kind)
 _RCV, _SEQ, _EV, _SHIFT, _RAW, _FAULT = range(6)
 
 
@@ -57,25 +57,27 @@ def _stamp(ms: int) -> str:
     return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y%m%dT%H%M")
 
 
-def record(ev: Ev, rcv: int, sent_shift: int, file: str) -> tuple:
-    """What truth needs to know about one valid line (times as written, in ms)."""
+def record(ev: tuple, data: bytes, rcv: int, sent_shift: int, file: str) -> tuple:
+    """What truth needs to know about one valid line `data` (times as written, in ms)."""
+    d = orjson.loads(data)
+    t = ev[T]
     return (
-        ev.mid,
-        ev.type,
-        ev.event,
-        ev.name,
-        ev.anon,
-        ev.user,
-        ev.prev,
-        ev.t,
-        ev.t + ev.skew if ev.client else None,
-        ev.t + ev.d0 + ev.skew + sent_shift,
+        d["messageId"],
+        d["type"],
+        d.get("event"),
+        d.get("name"),
+        d.get("anonymousId"),
+        d.get("userId"),
+        d.get("previousId"),
+        t,
+        t + ev[SKEW] if ev[CLIENT] else None,
+        t + ev[D0] + ev[SKEW] + sent_shift,
         rcv,
-        ev.src,
-        ev.bot,
-        ev.props,
-        orjson.loads(orjson.dumps(ev.ctx)),  # ev.ctx is a (not picklable) orjson.Fragment
-        ev.person,
+        ev[SRC],
+        ev[BOT],
+        d.get("properties"),
+        d["context"],
+        ev[PERSON],
         file,
     )
 
@@ -93,11 +95,11 @@ def run_shard(cfg: SimConfig, shard: int, lo: int, hi: int, out: str, start_ms: 
 
 def _run_shard(cfg: SimConfig, shard: int, lo: int, hi: int, out: str, start_ms: int):
     res = ShardResult(records=[] if cfg.truth == "full" else None)
-    events: list[Ev] = []
+    events: list[tuple] = []
     for i in range(lo, hi):
         evs = person_events(i, cfg.seed, start_ms, cfg.days)
         events.extend(evs)
-        res.persons.append((f"p{i:07d}", "bot" if evs and evs[0].bot else "person"))
+        res.persons.append((f"p{i:07d}", "bot" if evs and evs[0][BOT] else "person"))
     res.clean_events = len(events)
     f = cfg.faults
     frng = random.Random(f"{cfg.seed}:faults:{shard}")  # faults never touch behaviour RNGs
@@ -109,8 +111,8 @@ def _run_shard(cfg: SimConfig, shard: int, lo: int, hi: int, out: str, start_ms:
     shift_of: dict[tuple, int] = {}
     by_name: dict[str, list] = {}  # clean lines by event name or type: fault bases
     for seq, ev in enumerate(events):
-        rcv = ev.t + ev.d0
-        key = (ev.src, rcv // batch, "")
+        rcv = ev[T] + ev[D0]
+        key = (ev[SRC], rcv // batch, "")
         lst = files.get(key)
         if lst is None:
             lst = files[key] = []
@@ -118,9 +120,9 @@ def _run_shard(cfg: SimConfig, shard: int, lo: int, hi: int, out: str, start_ms:
         shift = shift_of[key]
         ln = (rcv + shift, seq, ev, shift, None, None)
         lst.append(ln)
-        names = by_name.get(ev.key)
+        names = by_name.get(ev[KEY])
         if names is None:
-            names = by_name[ev.key] = []
+            names = by_name[ev[KEY]] = []
         names.append(ln)
     seq = len(events)
     primary = sorted(files)
@@ -132,7 +134,7 @@ def _run_shard(cfg: SimConfig, shard: int, lo: int, hi: int, out: str, start_ms:
         ev = ln[_EV]
         b = ln[_RCV] // batch + 1
         rcv = b * batch + frng.randrange(1000, 20 * 60_000)
-        files.setdefault((ev.src, b, "retry"), []).append((rcv, seq, ev, 0, None, None))
+        files.setdefault((ev[SRC], b, "retry"), []).append((rcv, seq, ev, 0, None, None))
         seq += 1
 
     # 3. faulty lines, next to the clean line they were made from
@@ -142,7 +144,7 @@ def _run_shard(cfg: SimConfig, shard: int, lo: int, hi: int, out: str, start_ms:
         for i in _pick(nrng, len(events), rate, cap=len(pool)):
             ln = pool[i]
             ev = ln[_EV]
-            key = (ev.src, (ln[_RCV] - ln[_SHIFT]) // batch, "")
+            key = (ev[SRC], (ln[_RCV] - ln[_SHIFT]) // batch, "")
             d = orjson.loads(line(ev, ln[_RCV], ln[_SHIFT]))  # same key order as the line
             end = (ln[_RCV] // batch + 1) * batch - 1  # stay inside the file's batch window
             rcv = min(ln[_RCV] + frng.randrange(1, 2000), end)
@@ -164,17 +166,18 @@ def _run_shard(cfg: SimConfig, shard: int, lo: int, hi: int, out: str, start_ms:
         nrej = 0
         for n, (rcv, _, ev, shift, raw, fault) in enumerate(lines, 1):
             if raw is not None:
-                buf.append(raw)
+                buf += (raw, b"\n")
                 nrej += 1
                 res.rejected.append(
                     {"file": rel, "line_number": n, "fault": fault, "reasons": KINDS[fault][1]}
                 )
             else:
-                buf.append(line(ev, rcv, shift))
+                end = tail(ev, rcv, shift)
+                buf += ev[BODY]  # parts of the line, joined once per file
+                buf.append(end)
                 if records is not None:
-                    records.append(record(ev, rcv, shift, rel))
-        buf.append(b"")
-        data = gzip.compress(b"\n".join(buf), compresslevel=cfg.gzip_level, mtime=0)
+                    records.append(record(ev, b"".join(ev[BODY]) + end[:-1], rcv, shift, rel))
+        data = gzip.compress(b"".join(buf), compresslevel=cfg.gzip_level, mtime=0)
         _write(root / src / str(day) / name, data)
         res.files.append(
             _manifest(
@@ -222,9 +225,9 @@ def _special_files(cfg, res, files, root, batch, frng) -> None:
         day = rcv0 // DAY_MS * DAY_MS
         rel = f"segment-logs/{web}/{day}/{_stamp(key[1] * batch + delay)}-s00-cut{i}.gz"
         _write(root / web / str(day) / rel.rsplit("/", 1)[1], data)
-        for ln in clean[: len(complete)]:
+        for ln, raw in zip(clean, complete, strict=False):
             if res.records is not None:
-                res.records.append(record(ln[_EV], ln[_RCV] + delay, ln[_SHIFT], rel))
+                res.records.append(record(ln[_EV], raw, ln[_RCV] + delay, ln[_SHIFT], rel))
         nrej = 1 if partial else 0
         if partial:
             res.rejected.append(
