@@ -51,6 +51,9 @@ def problem(cond: str, code: str, message_sql: str) -> str:
     return f"CASE WHEN {cond} THEN {{'r': {sql_str(code)}, 'm': {message_sql}}} END"
 
 
+_problem = problem
+
+
 def compile_plan(plan: TrackingPlan, event_sql: str, properties_sql: str) -> str:
     """SQL list of problems for a track message with event name `event_sql` (NULL if the
     message is not a track event with a usable name) and properties JSON `properties_sql`
@@ -72,6 +75,26 @@ def compile_plan(plan: TrackingPlan, event_sql: str, properties_sql: str) -> str
     )
 
 
+def compile_plan_ok(plan: TrackingPlan, event_sql: str, properties_sql: str) -> str:
+    """SQL boolean, never NULL: TRUE exactly when `compile_plan` gives no problem. The
+    fast path: it builds no lists of problems and no messages."""
+    unknown = "false" if plan.unknown_events == "reject" else "true"
+    if not plan.events:
+        return f"({event_sql} IS NULL OR {unknown})"
+    branches = []
+    for name, spec in plan.events.items():
+        oks = _node(spec.schema, properties_sql, "''", depth=0, ok=True)
+        branches.append(f"WHEN {sql_str(name)} THEN {_all(oks)}")
+    return (
+        f"(CASE WHEN {event_sql} IS NULL THEN true ELSE "
+        f"CASE {event_sql} {' '.join(branches)} ELSE {unknown} END END)"
+    )
+
+
+def _all(oks: list[str]) -> str:
+    return "(" + " AND ".join(oks) + ")" if oks else "true"
+
+
 def _cat(*parts: str) -> str:
     return "(" + " || ".join(parts) + ")"
 
@@ -82,11 +105,20 @@ def _flatten(lists: list[str]) -> str:
     return f"flatten([{', '.join(lists)}]::{PROBLEM}[][])"
 
 
-def _node(schema: dict[str, Any], v: str, path: str, depth: int) -> list[str]:
+def _node(schema: dict[str, Any], v: str, path: str, depth: int, *, ok: bool = False) -> list[str]:
     """SQL list expressions of problems for JSON value `v` (NULL = absent) at `path`
-    (a SQL text expression used in messages)."""
+    (a SQL text expression used in messages).
+
+    With `ok`, SQL booleans instead (never NULL), all TRUE exactly when the lists are all
+    empty: the same conditions, without building structs or messages."""
     checks: list[str] = []  # single problems (struct or NULL)
     lists: list[str] = []  # nested lists of problems (objects, arrays)
+
+    def problem(cond: str, code: str, message_sql: str) -> str:
+        if ok:
+            return f"(({cond}) IS NOT TRUE)"
+        return _problem(cond, code, message_sql)
+
     jt = f"json_type({v})"
     text = f"({v} ->> '$')"
     number = f"TRY_CAST({text} AS DOUBLE)"
@@ -94,11 +126,11 @@ def _node(schema: dict[str, Any], v: str, path: str, depth: int) -> list[str]:
     if types is not None:
         types = types if isinstance(types, list) else [types]
         names = sorted({n for t in types for n in JSON_TYPE_NAMES[t]})
-        ok = f"{jt} IN ({', '.join(sql_str(n) for n in names)})"
+        good = f"{jt} IN ({', '.join(sql_str(n) for n in names)})"
         if "integer" in types and "number" not in types:
-            ok = f"({ok} OR ({jt} = 'DOUBLE' AND {number} = floor({number})))"
+            good = f"({good} OR ({jt} = 'DOUBLE' AND {number} = floor({number})))"
         want = sql_str(": expected " + " or ".join(types) + ", got ")
-        cond = f"{v} IS NOT NULL AND NOT {ok}"
+        cond = f"{v} IS NOT NULL AND NOT {good}"
         checks.append(problem(cond, "property_type", _cat(path, want, f"lower({jt})")))
     if "enum" in schema:
         members = []
@@ -152,13 +184,17 @@ def _node(schema: dict[str, Any], v: str, path: str, depth: int) -> list[str]:
             inner_checks.append(
                 problem(f"{o}[{keys.index(r) + 1}] IS NULL", "property_missing", msg)
             )
-        inner = [f"[{', '.join(inner_checks)}]"] if inner_checks else []
+        if ok:
+            inner = list(inner_checks)
+        else:
+            inner = [f"[{', '.join(inner_checks)}]"] if inner_checks else []
         for key, sub in props.items():
             child = f"{o}[{keys.index(key) + 1}]"
-            inner.extend(_node(sub, child, _cat(path, sql_str("." + key)), depth + 1))
+            inner.extend(_node(sub, child, _cat(path, sql_str("." + key)), depth + 1, ok=ok))
+        body, empty = (_all(inner), "true") if ok else (_flatten(inner), NO_PROBLEMS)
         lists.append(
             f"(CASE WHEN {jt} = 'OBJECT' THEN list_transform([json_extract({v}, [{ptrs}])], "
-            f"lambda {o}: {_flatten(inner)})[1] ELSE {NO_PROBLEMS} END)"
+            f"lambda {o}: {body})[1] ELSE {empty} END)"
         )
     if schema.get("additionalProperties") is False:
         allowed = f"[{', '.join(sql_str(k) for k in props)}]::VARCHAR[]"
@@ -169,12 +205,20 @@ def _node(schema: dict[str, Any], v: str, path: str, depth: int) -> list[str]:
     if "items" in schema:
         x, i = f"x{depth}", f"i{depth}"
         item_path = _cat(path, "'['", f"CAST({i} - 1 AS VARCHAR)", "']'")
-        item_checks = _node(schema["items"], x, item_path, depth + 1)
+        item_checks = _node(schema["items"], x, item_path, depth + 1, ok=ok)
         if item_checks:
-            per_item = f"lambda {x}, {i}: {_flatten(item_checks)}"
             elements = f"json_extract({v}, '$[*]')"
-            lists.append(
-                f"(CASE WHEN {jt} = 'ARRAY' THEN "
-                f"flatten(list_transform({elements}, {per_item})) ELSE {NO_PROBLEMS} END)"
-            )
+            if ok:
+                each = f"list_bool_and(list_transform({elements}, lambda {x}: {_all(item_checks)}))"
+                lists.append(
+                    f"(CASE WHEN {jt} = 'ARRAY' THEN coalesce({each}, true) ELSE true END)"
+                )
+            else:
+                per_item = f"lambda {x}, {i}: {_flatten(item_checks)}"
+                lists.append(
+                    f"(CASE WHEN {jt} = 'ARRAY' THEN "
+                    f"flatten(list_transform({elements}, {per_item})) ELSE {NO_PROBLEMS} END)"
+                )
+    if ok:
+        return checks + lists
     return ([f"[{', '.join(checks)}]"] if checks else []) + lists

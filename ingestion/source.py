@@ -30,7 +30,15 @@ from ingestion.reader import (
     FileRef,
     parse_layout,
 )
-from ingestion.validate import EVENTS_SCHEMA, REJECTED_SCHEMA, Validated, Validator
+from ingestion.validate import (
+    EVENTS_SCHEMA,
+    REJECTED_SCHEMA,
+    Validated,
+    Validator,
+    batch_to_table,
+    count_by_file,
+)
+from spoor.progress import stage
 
 SOURCE_NAME = "spoor_events"
 LOADED_FILES_KEY = "loaded_files"
@@ -81,6 +89,83 @@ class _FileResult:
     validated: Validated | None = None
     manifest: pa.Table | None = None
     first: bool = False  # the empty first item: creates every table before its first row
+
+
+class _Batcher:
+    """Validates lines of many files together: small files are pooled into one DuckDB
+    statement of up to `batch_lines` lines (lineage columns keep file and line number),
+    so the number of statements follows the number of lines, not of files.
+
+    Yields one `_FileResult` per statement (its valid and rejected rows, any files) and,
+    after it, one with the manifest rows of the files whose last lines it held."""
+
+    def __init__(self, validator: Validator, batch_lines: int) -> None:
+        self.validator = validator
+        self.batch_lines = max(1, batch_lines)
+        self.tables: list[pa.Table] = []
+        self.lines = 0
+        self.open: dict[str, _FileCount] = {}  # files with lines in the pending batch
+
+    def add_file(self, fs: Any, ref: FileRef, reader: FileReader) -> Iterator[_FileResult]:
+        count = self.open[ref.file] = _FileCount(ref, reader)
+        for batch in reader.batches():
+            table = batch_to_table(
+                batch, file=ref.file, source_id=ref.source_id, received_day=ref.received_day
+            )
+            self.tables.append(table)
+            self.lines += table.num_rows
+            if self.lines >= self.batch_lines:
+                yield from self.flush()
+        count.read = True
+        if not self.tables:  # nothing pending (e.g. an empty file): its row is ready now
+            yield from self.flush()
+
+    def flush(self) -> Iterator[_FileResult]:
+        if self.tables:
+            table = pa.concat_tables(self.tables)
+            self.tables, self.lines = [], 0
+            result = self.validator.validate_table(table)
+            for key, counts in (
+                ("valid", count_by_file(result.valid)),
+                ("rejected", count_by_file(result.rejected)),
+                ("blank", result.blank_by_file),
+            ):
+                for file, n in counts.items():
+                    setattr(self.open[file], key, getattr(self.open[file], key) + n)
+            yield _FileResult(validated=result)
+        done = [c for c in self.open.values() if c.read]
+        if done:
+            for c in done:
+                del self.open[c.ref.file]
+            rows = [c.manifest_row() for c in done]
+            yield _FileResult(manifest=pa.Table.from_pylist(rows, schema=MANIFEST_SCHEMA))
+
+
+@dataclass
+class _FileCount:
+    ref: FileRef
+    reader: FileReader
+    read: bool = False  # every line of the file is in a batch
+    valid: int = 0
+    rejected: int = 0
+    blank: int = 0
+
+    def manifest_row(self) -> dict[str, Any]:
+        details = [self.reader.detail] if self.reader.detail else []
+        if self.blank:
+            details.append(f"{self.blank} blank line(s) skipped")
+        return {
+            "file": self.ref.file,
+            "source_id": self.ref.source_id,
+            "received_day": self.ref.received_day,
+            "bytes": self.ref.size,
+            "lines": self.valid + self.rejected,
+            "valid": self.valid,
+            "rejected": self.rejected,
+            "status": self.reader.status,
+            "detail": "; ".join(details) or None,
+            "loaded_at": datetime.now(UTC),
+        }
 
 
 def list_event_files(
@@ -155,6 +240,7 @@ def spoor_events(
         fs, refs = list_event_files(
             events_url, storage_options=storage_options, day_from=day_from, day_until=day_until
         )
+        new = [ref for ref in refs if ref.file not in loaded]
         validator = Validator(plan)
         # An empty first item makes every table exist (typed) even before its first row.
         yield _FileResult(
@@ -162,48 +248,28 @@ def spoor_events(
             MANIFEST_SCHEMA.empty_table(),
             first=True,
         )
+        batches = _Batcher(validator, batch_lines)
         try:
-            for ref in refs:
-                if ref.file in loaded:
-                    continue
-                yield from _read_file(fs, ref, validator)
-                loaded[ref.file] = ref.size  # committed with this load package
+            with stage("load files", total=len(new), unit="files") as progress:
+                for ref in new:
+                    yield from batches.add_file(fs, ref, _reader(fs, ref))
+                    progress.advance()
+                yield from batches.flush()
+                # every file's rows and manifest row are yielded: record them as loaded
+                # (committed with this load package, so a killed run records nothing)
+                for ref in new:
+                    loaded[ref.file] = ref.size
         finally:
             validator.close()
 
-    def _read_file(fs: Any, ref: FileRef, validator: Validator) -> Iterator[_FileResult]:
-        reader = FileReader(
+    def _reader(fs: Any, ref: FileRef) -> FileReader:
+        return FileReader(
             fs,
             ref,
             max_line_bytes=max_line_bytes,
             max_decompressed_bytes=max_decompressed_bytes,
             batch_lines=batch_lines,
         )
-        valid = rejected = blank = 0
-        for batch in reader.batches():
-            result = validator.validate_batch(
-                batch, file=ref.file, source_id=ref.source_id, received_day=ref.received_day
-            )
-            valid += result.valid.num_rows
-            rejected += result.rejected.num_rows
-            blank += result.blank_lines
-            yield _FileResult(validated=result)
-        details = [reader.detail] if reader.detail else []
-        if blank:
-            details.append(f"{blank} blank line(s) skipped")
-        row = {
-            "file": ref.file,
-            "source_id": ref.source_id,
-            "received_day": ref.received_day,
-            "bytes": ref.size,
-            "lines": valid + rejected,
-            "valid": valid,
-            "rejected": rejected,
-            "status": reader.status,
-            "detail": "; ".join(details) or None,
-            "loaded_at": datetime.now(UTC),
-        }
-        yield _FileResult(manifest=pa.Table.from_pylist([row], schema=MANIFEST_SCHEMA))
 
     @dlt.transformer(
         data_from=event_files,

@@ -10,7 +10,7 @@ raw.rejected_events (both without `_dlt_load_id`, added by the source).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import duckdb
@@ -18,7 +18,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ingestion.plan import TrackingPlan
-from ingestion.plan_sql import NO_PROBLEMS, PROBLEM, compile_plan, problem, sql_str
+from ingestion.plan_sql import (
+    NO_PROBLEMS,
+    PROBLEM,
+    compile_plan,
+    compile_plan_ok,
+    problem,
+    sql_str,
+)
 from ingestion.reader import LineBatch
 
 # Envelope fields, read with one json_extract call per line (one parse for all of them).
@@ -47,6 +54,8 @@ ISO_8601 = (
 )
 # Rejections decided before JSON (by the reader or UTF-8 check); replay cannot fix them.
 NOT_REPLAYABLE = ("invalid_utf8", "line_too_long", "truncated_line")
+
+VALIDATOR_MEMORY_LIMIT = "1GB"
 
 TS = pa.timestamp("us", tz="UTC")
 EVENTS_SCHEMA = pa.schema(
@@ -109,19 +118,26 @@ class Validated:
     valid: pa.Table
     rejected: pa.Table
     blank_lines: int  # whitespace-only lines: not messages, counted in no table
+    blank_by_file: dict[str, int] = field(default_factory=dict)
+
+
+def _col(name: str) -> str:
+    return name.lower()
 
 
 def _f(name: str) -> str:
-    return f"f[{FIELDS.index(name) + 1}]"
+    """The field as extracted JSON (NULL when absent)."""
+    return f"f_{_col(name)}"
 
 
 def _type(name: str) -> str:
-    return f"json_type({_f(name)})"
+    """json_type of the field, evaluated once per row (column t_<field>)."""
+    return f"t_{_col(name)}"
 
 
 def _text(name: str) -> str:
-    """The field as text when it is a JSON string, else NULL."""
-    return f"(CASE WHEN {_type(name)} = 'VARCHAR' THEN {_f(name)} ->> '$' END)"
+    """The field as text when it is a JSON string, else NULL (column s_<field>)."""
+    return f"s_{_col(name)}"
 
 
 def _present(name: str) -> str:
@@ -139,80 +155,79 @@ def _depth_exceeds(max_depth: int) -> str:
     expr = "brackets"
     for _ in range(max_depth):
         expr = rf"regexp_replace({expr}, '\{{\}}|\[\]', '', 'g')"
-    return f"{expr} <> ''"
+    return f"(CASE WHEN brackets = '' THEN false ELSE {expr} <> '' END)"
 
 
-BRACKETS = r"""regexp_replace(line, '"(?:[^"\\]|\\.)*"|[^\[\]{}"]+', '', 'g')"""
+# Drops strings and everything but brackets; one match per run between brackets (not per
+# token) keeps the number of replacements, and so the cost, low.
+BRACKETS = r"""regexp_replace(line, '(?:"(?:[^"\\]+|\\.)*"|[^\[\]{}"]+)+', '', 'g')"""
 
 
-def envelope_checks(max_depth: int) -> list[str]:
+def envelope_checks(max_depth: int) -> list[tuple[str, str, str]]:
+    """(condition, reason code, message SQL) per envelope rule; a problem when TRUE."""
     t = _text("type")
     types = ", ".join(sql_str(x) for x in MESSAGE_TYPES)
     checks = [
-        problem(
+        (
             f"NOT {_nonempty('messageId')}",
             "missing_message_id",
             "'messageId: missing or not a non-empty string'",
         ),
-        problem(f"NOT {_present('type')}", "missing_type", "'type: missing'"),
-        problem(
-            f"{_present('type')} AND coalesce({t} NOT IN ({types}), true)",
+        (f"NOT {_present('type')}", "missing_type", "'type: missing'"),
+        (
+            f"{_present('type')} AND NOT coalesce(list_contains([{types}], {t}), false)",
             "unknown_type",
             f"'type: not one of {', '.join(MESSAGE_TYPES)}: ' || {_f('type')}",
         ),
-        problem(
+        (
             f"{t} IS DISTINCT FROM 'alias' AND NOT {_nonempty('anonymousId')} "
             f"AND NOT {_nonempty('userId')}",
             "missing_identity",
             "'neither anonymousId nor userId is a non-empty string'",
         ),
-        problem(
+        (
             f"{t} = 'track' AND NOT {_nonempty('event')}",
             "missing_event",
             "'event: missing for track'",
         ),
-        problem(
+        (
             f"{t} = 'alias' AND NOT {_nonempty('previousId')}",
             "missing_previous_id",
             "'previousId: missing for alias'",
         ),
-        problem(
+        (
             f"{t} = 'group' AND NOT {_nonempty('groupId')}",
             "missing_group_id",
             "'groupId: missing for group'",
         ),
-        problem(f"NOT {_present('receivedAt')}", "missing_received_at", "'receivedAt: missing'"),
+        (f"NOT {_present('receivedAt')}", "missing_received_at", "'receivedAt: missing'"),
     ]
     for name in ("anonymousId", "userId"):
         checks.append(
-            problem(
+            (
                 f"{_present(name)} AND {_type(name)} <> 'VARCHAR'",
                 "invalid_identity",
                 f"'{name}: not a string'",
             )
         )
     for name in TIMESTAMP_FIELDS:
-        ok = (
-            f"(regexp_full_match({_text(name)}, {sql_str(ISO_8601)}) "
-            f"AND TRY_CAST({_text(name)} AS TIMESTAMPTZ) IS NOT NULL)"
-        )
         checks.append(
-            problem(
-                f"{_present(name)} AND NOT coalesce({ok}, false)",
+            (
+                f"{_present(name)} AND NOT iso_{_col(name)}",
                 "invalid_timestamp",
                 f"'{name}: not an ISO-8601 timestamp: ' || {_f(name)}",
             )
         )
     for name in ("properties", "traits", "context"):
         checks.append(
-            problem(
+            (
                 f"{_present(name)} AND {_type(name)} <> 'OBJECT'",
                 "invalid_envelope",
                 f"'{name}: not an object'",
             )
         )
     checks.append(
-        problem(
+        (
             _depth_exceeds(max_depth),
             "too_deep",
             f"'nested deeper than max_nesting_depth={max_depth}'",
@@ -222,7 +237,25 @@ def envelope_checks(max_depth: int) -> list[str]:
 
 
 def build_sql(plan: TrackingPlan) -> str:
+    """One SELECT over table `batch` (INPUT_SCHEMA). Each line is parsed once for all
+    envelope fields (one multi-path json_extract); the small extracted values are typed
+    once per row (columns t_/s_/ts_/iso_<field>), and every check reads those columns.
+    Rows that pass every check (nearly all) take a boolean fast path; the list of
+    problems (with messages) is only built for the others."""
     paths = ", ".join(sql_str("$." + name) for name in FIELDS)
+    unpack = ",\n        ".join(f"f[{i + 1}] AS {_f(n)}" for i, n in enumerate(FIELDS))
+    typed = ",\n        ".join(f"json_type({_f(n)}) AS {_type(n)}" for n in FIELDS)
+    texts = ",\n        ".join(
+        f"CASE WHEN {_type(n)} = 'VARCHAR' THEN {_f(n)} ->> '$' END AS {_text(n)}" for n in FIELDS
+    )
+    stamps = ",\n        ".join(
+        f"TRY_CAST({_text(n)} AS TIMESTAMPTZ) AS ts_{_col(n)}" for n in TIMESTAMP_FIELDS
+    )
+    isos = ",\n        ".join(
+        f"coalesce(regexp_full_match({_text(n)}, {sql_str(ISO_8601)}) "
+        f"AND ts_{_col(n)} IS NOT NULL, false) AS iso_{_col(n)}"
+        for n in TIMESTAMP_FIELDS
+    )
     event = (
         f"(CASE WHEN {_text('type')} = 'track' AND {_nonempty('event')} THEN {_text('event')} END)"
     )
@@ -230,18 +263,18 @@ def build_sql(plan: TrackingPlan) -> str:
         f"(CASE WHEN NOT {_present('properties')} THEN '{{}}'::JSON "
         f"WHEN {_type('properties')} = 'OBJECT' THEN {_f('properties')} END)"
     )
-    checks = (
-        f"list_concat([{', '.join(envelope_checks(plan.max_nesting_depth))}]::{PROBLEM}[], "
-        f"{compile_plan(plan, event, props)})"
-    )
+    env = envelope_checks(plan.max_nesting_depth)
+    env_ok = " AND ".join(f"({c}) IS NOT TRUE" for c, _, _ in env)
+    env_list = ", ".join(problem(c, code, m) for c, code, m in env)
+    checks = f"list_concat([{env_list}]::{PROBLEM}[], {compile_plan(plan, 'ev', 'props')})"
     obj = lambda name: f"(CASE WHEN {_type(name)} = 'OBJECT' THEN {_f(name)} END)"  # noqa: E731
-    ts = lambda name: f"TRY_CAST({_text(name)} AS TIMESTAMPTZ)"  # noqa: E731
     return f"""
 WITH parsed AS (
     SELECT *,
-        pre_reasons IS NULL AND trim(line, ' ' || chr(9) || chr(13)) = '' AS blank,
-        CASE WHEN pre_reasons IS NULL AND json_valid(line) THEN json_type(line) END AS line_type
-    FROM batch
+        CASE WHEN pre_reasons IS NULL AND NOT ok_json
+            THEN trim(line, ' ' || chr(9) || chr(13)) = '' ELSE false END AS blank,
+        CASE WHEN ok_json THEN json_type(line) END AS line_type
+    FROM (SELECT *, pre_reasons IS NULL AND json_valid(line) AS ok_json FROM batch)
 ), fields AS (
     SELECT *,
         CASE WHEN line_type = 'OBJECT' THEN json_extract(line, [{paths}]) END AS f,
@@ -251,7 +284,33 @@ WITH parsed AS (
                   > {plan.max_nesting_depth}
             THEN {BRACKETS} ELSE '' END AS brackets
     FROM parsed
-    WHERE NOT coalesce(blank, false)
+), unpacked AS (
+    SELECT * EXCLUDE (f),
+        {unpack}
+    FROM fields
+), typed AS (
+    SELECT *,
+        {typed}
+    FROM unpacked
+), texts AS (
+    SELECT *,
+        {texts}
+    FROM typed
+), stamped AS (
+    SELECT *,
+        {stamps}
+    FROM texts
+), envelope AS MATERIALIZED (
+    SELECT *,
+        {isos},
+        {event} AS ev,
+        {props} AS props
+    FROM stamped
+), fast AS (
+    SELECT *,
+        line_type = 'OBJECT' AND ({env_ok}) AND ({compile_plan_ok(plan, "ev", "props")})
+            AS all_ok
+    FROM envelope
 ), checked AS (
     SELECT *,
         CASE
@@ -260,12 +319,19 @@ WITH parsed AS (
                 THEN [{{'r': 'invalid_json', 'm': 'not parseable JSON'}}]::{PROBLEM}[]
             WHEN line_type <> 'OBJECT' THEN [{{'r': 'not_an_object',
                 'm': 'JSON ' || lower(line_type) || ', not an object'}}]::{PROBLEM}[]
+            WHEN all_ok THEN {NO_PROBLEMS}
             ELSE list_filter({checks}, lambda p: p IS NOT NULL)
         END AS problems
-    FROM fields
+    FROM fast
+), decided AS (
+    SELECT *,
+        pre_reasons IS NULL AND len(problems) = 0 AS is_valid,
+        coalesce(blank, false) AS blank_line
+    FROM checked
 )
 SELECT
-    pre_reasons IS NULL AND len(problems) = 0 AS is_valid,
+    is_valid,
+    blank_line,
     {_text("messageId")} AS message_id,
     {_text("type")} AS type,
     {_text("event")} AS event,
@@ -274,23 +340,25 @@ SELECT
     {_text("userId")} AS user_id,
     {_text("previousId")} AS previous_id,
     {_text("groupId")} AS group_id,
-    {ts("timestamp")} AS timestamp,
-    {ts("originalTimestamp")} AS original_timestamp,
-    {ts("sentAt")} AS sent_at,
-    {ts("receivedAt")} AS received_at,
+    ts_timestamp AS timestamp,
+    ts_originaltimestamp AS original_timestamp,
+    ts_sentat AS sent_at,
+    ts_receivedat AS received_at,
     {obj("properties")}::VARCHAR AS properties,
     {obj("traits")}::VARCHAR AS traits,
     {obj("context")}::VARCHAR AS context,
-    CASE WHEN pre_reasons IS NULL AND len(problems) = 0
-        THEN md5(json_merge_patch(line, '{{"receivedAt":null}}')) END AS payload_hash,
+    CASE WHEN is_valid THEN md5(json_merge_patch(line, '{{"receivedAt":null}}')) END
+        AS payload_hash,
     source_id, received_day, file, line_number,
     coalesce(raw_line, line) AS raw_line,
     raw_bytes,
-    coalesce(pre_reasons, list_sort(list_distinct(list_transform(problems, lambda p: p.r))))
+    CASE WHEN NOT is_valid THEN coalesce(
+        pre_reasons, list_sort(list_distinct(list_transform(problems, lambda p: p.r)))) END
         AS reasons,
-    coalesce(pre_message, array_to_string(list_transform(problems, lambda p: p.m), '; '))
+    CASE WHEN NOT is_valid THEN coalesce(
+        pre_message, array_to_string(list_transform(problems, lambda p: p.m), '; ')) END
         AS message
-FROM checked
+FROM decided
 """
 
 
@@ -302,6 +370,8 @@ class Validator:
         self.sql = build_sql(plan)
         self.con = duckdb.connect()
         self.con.execute("SET TimeZone = 'UTC'")
+        # one batch at a time: bound DuckDB's buffer pool so RSS stays flat over long loads
+        self.con.execute(f"SET memory_limit = '{VALIDATOR_MEMORY_LIMIT}'")
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
         # Bind and plan the (large) statement once, over a temp table that each batch
@@ -323,10 +393,14 @@ class Validator:
             out = self.con.sql("EXECUTE validate_batch").to_arrow_table()
         finally:
             self.con.unregister("batch_arrow")
+        # blank (whitespace-only) lines are not messages: counted, in neither table
+        blank = out["blank_line"]
         mask = out["is_valid"]
         valid = out.filter(mask).select(EVENTS_SCHEMA.names).cast(EVENTS_SCHEMA)
-        rejected = out.filter(pc.invert(mask)).select(REJECTED_SCHEMA.names)
-        return Validated(valid, rejected.cast(REJECTED_SCHEMA), table.num_rows - out.num_rows)
+        rejected = out.filter(pc.and_not(pc.invert(mask), blank)).select(REJECTED_SCHEMA.names)
+        blank_lines = pc.sum(blank).as_py() or 0
+        by_file = count_by_file(out.filter(blank)) if blank_lines else {}
+        return Validated(valid, rejected.cast(REJECTED_SCHEMA), blank_lines, by_file)
 
     def validate_batch(
         self, batch: LineBatch, *, file: str, source_id: str | None, received_day: date | None
@@ -334,6 +408,15 @@ class Validator:
         return self.validate_table(
             batch_to_table(batch, file=file, source_id=source_id, received_day=received_day)
         )
+
+
+def count_by_file(table: pa.Table) -> dict[str, int]:
+    """Rows per value of the `file` column."""
+    if table.num_rows == 0:
+        return {}
+    counts = pc.value_counts(table["file"])
+    values, ns = counts.field("values").to_pylist(), counts.field("counts").to_pylist()
+    return dict(zip(values, ns, strict=True))
 
 
 def batch_to_table(
