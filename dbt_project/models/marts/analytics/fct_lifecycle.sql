@@ -51,8 +51,8 @@ statuses as (
     -- dormant in the period after an active one when the next activity is not then
     select
         period,
-        {{ spoor_add_periods('period_start', 1, 'period') }},
-        'dormant'
+        {{ spoor_add_periods('period_start', 1, 'period') }} as period_start,
+        'dormant' as status
     from sequenced
     where
         (next_active is null or next_active > {{ spoor_add_periods('period_start', 1, 'period') }})
