@@ -32,12 +32,24 @@ during these runs, so only ratios within one run mean much):
     full (5,345,539 lines, 2,504 files), before the depth-regex fix and memory_limit:
       read_json 106.9 s (50.0k rows/s, 1.20 GB); run_load 670.2 s (8.0k rows/s, 3.00 GB)
       -> 6.3x
+  after (depth check exact in numpy instead of the bracket regex: bytes.translate keeps
+  only {}[]" per line, escaped quotes removed first, prefix sums per line; reading, gunzip,
+  Arrow and depth in a read-ahead thread while DuckDB validates the previous batch; same
+  valid/rejected counts; exactness vs json.loads in tests/ingestion/test_line_depths.py):
+    --scale 0.2, same session, back to back (load average 6-8 from other jobs):
+      HEAD:  read_json 30.6 s, run_load 148.9 s (7.2k rows/s, 1.58 GB) -> 4.87x
+      now:   read_json 25.4 s, run_load  98.0 s (10.9k rows/s, 1.59 GB) -> 3.86x
+      (a quieter earlier HEAD run: read_json 23.4 s, run_load 143.6 s, 1.67 GB -> 6.13x)
+    Tried and not kept: 245,760-line statements (two DuckDB threads per statement): no
+    clear gain on a 143k-line subset (11.5-14.2 s vs 13.3-14.8 s), +0.4 GB RSS.
+    Fixed start-up: ~3.6 s of it is pandas being imported (pyarrow's pa.array on Python
+    lists triggers it) and compiled from source, since PYTHONDONTWRITEBYTECODE=1 here.
   The <= 2x target is NOT met. The read_json baseline here reads typed columns and is
   faster than the old notes' auto-detect one (66k vs 41k rows/s).
-  Where run_load's time goes (192k lines, cProfile): DuckDB validation ~60% (the depth
-  check's bracket regex was over half of it on these deeply nested contexts), Python
+  Where run_load's time went before the depth fix (192k lines, cProfile): DuckDB
+  validation ~60% (the depth check's bracket regex was over half of it), Python
   gunzip/split/Arrow ~10%, dlt parquet write + load ~20%, fixed start-up ~4 s (pandas
-  import through duckdb's register).
+  import, see above).
 """
 
 from __future__ import annotations

@@ -12,7 +12,9 @@ pending package that the next `pipeline.run` loads before extracting anything ne
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+import queue
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -37,6 +39,7 @@ from ingestion.validate import (
     Validator,
     batch_to_table,
     count_by_file,
+    line_depths,
 )
 from spoor.progress import stage
 
@@ -106,17 +109,17 @@ class _Batcher:
         self.lines = 0
         self.open: dict[str, _FileCount] = {}  # files with lines in the pending batch
 
-    def add_file(self, fs: Any, ref: FileRef, reader: FileReader) -> Iterator[_FileResult]:
-        count = self.open[ref.file] = _FileCount(ref, reader)
-        for batch in reader.batches():
-            table = batch_to_table(
-                batch, file=ref.file, source_id=ref.source_id, received_day=ref.received_day
-            )
-            self.tables.append(table)
-            self.lines += table.num_rows
-            if self.lines >= self.batch_lines:
-                yield from self.flush()
-        count.read = True
+    def add_file(self, ref: FileRef, reader: FileReader) -> None:
+        self.open[ref.file] = _FileCount(ref, reader)
+
+    def add_table(self, table: pa.Table) -> Iterator[_FileResult]:
+        self.tables.append(table)
+        self.lines += table.num_rows
+        if self.lines >= self.batch_lines:
+            yield from self.flush()
+
+    def end_file(self, ref: FileRef) -> Iterator[_FileResult]:
+        self.open[ref.file].read = True
         if not self.tables:  # nothing pending (e.g. an empty file): its row is ready now
             yield from self.flush()
 
@@ -139,6 +142,65 @@ class _Batcher:
                 del self.open[c.ref.file]
             rows = [c.manifest_row() for c in done]
             yield _FileResult(manifest=pa.Table.from_pylist(rows, schema=MANIFEST_SCHEMA))
+
+
+_PREFETCH_BATCHES = 2  # read-ahead queue depth (each item: one reader batch of lines)
+
+
+def _read_ahead(
+    refs: list[FileRef], open_reader: Callable[[FileRef], FileReader]
+) -> Iterator[tuple[str, FileRef, Any]]:
+    """("file", ref, reader), then ("table", ref, INPUT_SCHEMA table + max_depth) per batch,
+    then ("end", ref, None), for each file in order. Reading, gunzip, splitting and the
+    Arrow/depth work run in a background thread (zlib, Arrow, numpy and DuckDB release the
+    GIL), bounded by a small queue, while the caller validates the previous batch."""
+    items: queue.Queue[tuple[str, Any, Any]] = queue.Queue(maxsize=_PREFETCH_BATCHES)
+    stop = threading.Event()
+
+    def put(item: tuple[str, Any, Any]) -> bool:
+        while not stop.is_set():
+            try:
+                items.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for ref in refs:
+                reader = open_reader(ref)
+                if not put(("file", ref, reader)):
+                    return
+                for batch in reader.batches():
+                    table = batch_to_table(
+                        batch,
+                        file=ref.file,
+                        source_id=ref.source_id,
+                        received_day=ref.received_day,
+                    )
+                    table = table.append_column("max_depth", line_depths(table["line"]))
+                    if not put(("table", ref, table)):
+                        return
+                if not put(("end", ref, None)):
+                    return
+            put(("done", None, None))
+        except BaseException as e:  # handed to the consumer, raised there
+            put(("error", None, e))
+
+    thread = threading.Thread(target=produce, name="spoor-read-ahead", daemon=True)
+    thread.start()
+    try:
+        while True:
+            kind, ref, value = items.get()
+            if kind == "done":
+                return
+            if kind == "error":
+                raise value
+            yield kind, ref, value
+    finally:
+        stop.set()
+        thread.join()
 
 
 @dataclass
@@ -251,9 +313,14 @@ def spoor_events(
         batches = _Batcher(validator, batch_lines)
         try:
             with stage("load files", total=len(new), unit="files") as progress:
-                for ref in new:
-                    yield from batches.add_file(fs, ref, _reader(fs, ref))
-                    progress.advance()
+                for kind, ref, value in _read_ahead(new, lambda ref: _reader(fs, ref)):
+                    if kind == "file":
+                        batches.add_file(ref, value)
+                    elif kind == "table":
+                        yield from batches.add_table(value)
+                    else:
+                        yield from batches.end_file(ref)
+                        progress.advance()
                 yield from batches.flush()
                 # every file's rows and manifest row are yielded: record them as loaded
                 # (committed with this load package, so a killed run records nothing)

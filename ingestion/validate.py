@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -112,6 +113,9 @@ INPUT_SCHEMA = pa.schema(
     ]
 )
 
+# The validator's batch table: the input plus each line's nesting depth (line_depths).
+BATCH_SCHEMA = INPUT_SCHEMA.append(pa.field("max_depth", pa.int32()))
+
 
 @dataclass
 class Validated:
@@ -150,17 +154,64 @@ def _nonempty(name: str) -> str:
 
 
 def _depth_exceeds(max_depth: int) -> str:
-    # Keep only the brackets outside strings, then peel innermost pairs max_depth times:
-    # anything left means deeper than max_depth (the message itself is depth 1).
-    expr = "brackets"
-    for _ in range(max_depth):
-        expr = rf"regexp_replace({expr}, '\{{\}}|\[\]', '', 'g')"
-    return f"(CASE WHEN brackets = '' THEN false ELSE {expr} <> '' END)"
+    # column max_depth is computed per line by line_depths() (the message is depth 1)
+    return f"coalesce(max_depth > {int(max_depth)}, false)"
 
 
-# Drops strings and everything but brackets; one match per run between brackets (not per
-# token) keeps the number of replacements, and so the cost, low.
-BRACKETS = r"""regexp_replace(line, '(?:"(?:[^"\\]+|\\.)*"|[^\[\]{}"]+)+', '', 'g')"""
+# Everything but brackets, quotes and the line separator is dropped before the depth scan.
+_DEPTH_DELETE = bytes(b for b in range(256) if b not in b'{}[]"\n')
+_DEPTH_SLICE = 32_768  # lines per scan (bounds the scratch arrays)
+
+
+def line_depths(lines: pa.ChunkedArray | pa.Array) -> pa.Array:
+    """Exact JSON nesting depth of every line (brackets inside strings do not count; the
+    message object is depth 1), int32, 0 for NULL / bracket-free lines. Only meaningful for
+    valid JSON. Vectorised: C-speed byte deletion, then prefix sums in numpy."""
+    chunks = lines.chunks if isinstance(lines, pa.ChunkedArray) else [lines]
+    out = [np.zeros(0, np.int32)]
+    for chunk in chunks:
+        for start in range(0, len(chunk), _DEPTH_SLICE):
+            out.append(_depth_slice(chunk.slice(start, _DEPTH_SLICE)))
+    return pa.array(np.concatenate(out), pa.int32())
+
+
+def _bracket_text(arr: pa.Array) -> bytes:
+    """The lines joined by newlines (plus one leading), escaped backslashes and quotes
+    removed first (so every remaining quote opens or closes a string), then every byte but
+    brackets, quotes and newlines deleted."""
+    offsets = pa.array([0, len(arr)], pa.int32())
+    data = pc.binary_join(pa.ListArray.from_arrays(offsets, arr), b"\n")[0].as_py()
+    if b"\\" in data:
+        data = data.replace(b"\\\\", b"").replace(b'\\"', b"")
+    return b"\n" + data.translate(None, _DEPTH_DELETE)
+
+
+def _depth_slice(arr: pa.Array) -> np.ndarray:
+    n = len(arr)
+    if n == 0:
+        return np.zeros(0, np.int32)
+    arr = pc.fill_null(arr, "").cast(pa.binary())
+    data = _bracket_text(arr)
+    if data.count(b"\n") != n:  # newlines inside lines (JSON whitespace): make them spaces
+        data = _bracket_text(pc.replace_substring(arr, "\n", " "))
+    r = np.frombuffer(data, np.uint8)
+    starts = np.flatnonzero(r == 10)  # one newline before each line: no empty segment
+    # inside a string <=> odd number of quotes before it since the line start (a line with
+    # an odd count, i.e. invalid JSON, is evened out at the next newline)
+    quotes = (r == 34).view(np.uint8)
+    odd = np.add.reduceat(quotes, starts, dtype=np.int32).astype(np.uint8) & 1
+    quotes[starts[1:]] = odd[:-1]
+    outside = np.cumsum(quotes, dtype=np.uint8)
+    outside &= 1
+    outside ^= 1
+    low = r & 7  # '{' '[' -> 3, '}' ']' -> 5, '"' and newline -> 2
+    step = (low == 3).view(np.int8) - (low == 5).view(np.int8)
+    step *= outside.view(np.int8)
+    sums = np.add.reduceat(step, starts, dtype=np.int32)
+    depth = step.astype(np.int32)
+    depth[starts[1:]] = -sums[:-1]  # back to 0 at each line start
+    np.cumsum(depth, out=depth)
+    return np.maximum.reduceat(depth, starts)
 
 
 def envelope_checks(max_depth: int) -> list[tuple[str, str, str]]:
@@ -277,12 +328,7 @@ WITH parsed AS (
     FROM (SELECT *, pre_reasons IS NULL AND json_valid(line) AS ok_json FROM batch)
 ), fields AS (
     SELECT *,
-        CASE WHEN line_type = 'OBJECT' THEN json_extract(line, [{paths}]) END AS f,
-        -- depth <= number of opening brackets: only lines with more run the regex peel
-        CASE WHEN line_type = 'OBJECT'
-              AND length(line) - length(replace(replace(line, '{{', ''), '[', ''))
-                  > {plan.max_nesting_depth}
-            THEN {BRACKETS} ELSE '' END AS brackets
+        CASE WHEN line_type = 'OBJECT' THEN json_extract(line, [{paths}]) END AS f
     FROM parsed
 ), unpacked AS (
     SELECT * EXCLUDE (f),
@@ -376,7 +422,7 @@ class Validator:
             self.con.execute(f"SET threads = {int(threads)}")
         # Bind and plan the (large) statement once, over a temp table that each batch
         # refills (a registered Arrow object would be captured by the prepared plan).
-        self.con.register("batch_arrow", INPUT_SCHEMA.empty_table())
+        self.con.register("batch_arrow", BATCH_SCHEMA.empty_table())
         self.con.execute("CREATE TEMP TABLE batch AS SELECT * FROM batch_arrow")
         self.con.unregister("batch_arrow")
         self.con.execute(f"PREPARE validate_batch AS {self.sql}")
@@ -385,8 +431,11 @@ class Validator:
         self.con.close()
 
     def validate_table(self, table: pa.Table) -> Validated:
-        """Validate an INPUT_SCHEMA table (used directly by replay)."""
+        """Validate an INPUT_SCHEMA table (used directly by replay), optionally with its
+        `max_depth` column (BATCH_SCHEMA) already computed."""
         self.con.execute("DELETE FROM batch")
+        if "max_depth" not in table.column_names:  # the source computes it while reading
+            table = table.append_column("max_depth", line_depths(table["line"]))
         self.con.register("batch_arrow", table)
         try:
             self.con.execute("INSERT INTO batch SELECT * FROM batch_arrow")

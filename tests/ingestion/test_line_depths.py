@@ -1,0 +1,65 @@
+"""line_depths (the too_deep check) against json.loads on tricky and random lines."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pyarrow as pa
+
+from ingestion.validate import line_depths
+
+
+def _depth(value: object) -> int:
+    if isinstance(value, dict):
+        return 1 + max((_depth(v) for v in value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max((_depth(v) for v in value), default=0)
+    return 0
+
+
+def _random_json(rng: random.Random, depth: int) -> str:
+    if depth == 0:
+        return rng.choice(["1", '"s{["', '"\\\\"', '"\\"]"', "null", '"\\\\\\"{"', '"é}"'])
+    n = rng.randint(0, 3)
+    if rng.random() < 0.5:
+        items = (f'"k{i}\\"{{":{_random_json(rng, depth - 1)}' for i in range(n))
+        return "{" + ",".join(items) + "}"
+    return "[" + " , ".join(_random_json(rng, depth - 1) for _ in range(n)) + "]"
+
+
+def test_line_depths_match_json_parse() -> None:
+    rng = random.Random(7)
+    lines = [
+        "{}",
+        '{"a":"{{{{"}',
+        '{"a":"\\\\"}',
+        '{"a":"\\"{["}',
+        '{"a":[[[[]]]]}',
+        '{"a":\n{"b":\n[1]}}',
+        '{"a":"\\\\\\"[[["}',
+        '{"k{":{"x":[{}]}}',
+        '{"\\u007b":"\\u005b"}',
+        '{"a":"]]]]"}',
+    ]
+    lines += [_random_json(rng, rng.randint(0, 12)) for _ in range(5000)]
+    broken = ['{"a":"x', '"', "[[[", "", "  "]  # invalid lines must not disturb the next
+    mixed: list[str | None] = []
+    for i, line in enumerate(lines):
+        mixed.append(line)
+        if i % 97 == 0:
+            mixed.append(broken[i % len(broken)])
+        if i % 89 == 0:
+            mixed.append(None)
+    arr = pa.chunked_array([pa.array(mixed[:3000], pa.string()), pa.array(mixed[3000:])])
+    got = line_depths(arr).to_pylist()
+    assert len(got) == len(mixed)
+    for line, depth in zip(mixed, got, strict=True):
+        if line is None:
+            assert depth == 0
+            continue
+        try:
+            parsed = json.loads(line)
+        except ValueError:
+            continue
+        assert depth == _depth(parsed), line
