@@ -11,10 +11,10 @@ run: setup
 	$(UV) run spoor run
 
 test: lint
-	$(UV) run pytest -n 2
+	$(UV) run pytest -n 2 --dist loadfile
 
 test-slow:
-	$(UV) run pytest -n 2 -m slow
+	$(UV) run pytest -n 2 --dist loadfile -m slow
 
 lint:
 	$(UV) run ruff check .
