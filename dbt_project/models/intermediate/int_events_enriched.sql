@@ -1,14 +1,34 @@
 -- Each event with its device (user agent), country (IP), traffic source and GA4 channel.
 -- The raw IP is dropped here: only its country and /24 prefix go on.
+-- Incremental: re-reads the raw messages macro spoor_raw_message_ids_to_reprocess picks
+-- and rewrites those whose winning copy (file, line) is new or changed.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='event_id',
+    on_schema_change='sync_all_columns',
+    post_hook=["{{ spoor_record_watermark() }}"],
+) }}
 with
 
 events as (
 
     select
-        *,
-        {{ url_host('page_referrer') }} as referrer_host,
-        {{ url_host('page_url') }} as page_host
-    from {{ ref('stg_raw__events') }}
+        staged.*,
+        {{ url_host('staged.page_referrer') }} as referrer_host,
+        {{ url_host('staged.page_url') }} as page_host
+    from {{ ref('stg_raw__events') }} as staged
+    {%- if is_incremental() %}
+    where
+        staged.event_id in ({{ spoor_raw_message_ids_to_reprocess(this) }})
+        and not exists (
+            select 1 from {{ this }} as built
+            where
+                built.event_id = staged.event_id
+                and built.file = staged.file
+                and built.line_number = staged.line_number
+        )
+    {%- endif %}
 
 ),
 
@@ -92,7 +112,8 @@ select
     user_agents.browser_version,
     coalesce(user_agents.os_family, context_os_name) as os_family,
     coalesce(user_agents.os_version, context_os_version) as os_version,
-    coalesce(user_agents.is_bot, false) as is_bot
+    coalesce(user_agents.is_bot, false) as is_bot,
+    {{ spoor_built_at() }} as _built_at
 from mediums
 left join user_agents on mediums.user_agent = user_agents.user_agent
 left join ips on mediums.ip = ips.ip

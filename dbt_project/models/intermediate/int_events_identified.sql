@@ -1,6 +1,8 @@
 -- Each event with its person: the person of its userId when present (and not junk),
 -- else of its anonymousId. Events from before a merge belong to the merged person too,
 -- because the person comes from the finished graph, not from the order of arrival.
+-- A view: always the current graph; the incremental models downstream store what they need.
+{{ config(materialized='view') }}
 with
 
 events as (select * from {{ ref('int_events_enriched') }}),

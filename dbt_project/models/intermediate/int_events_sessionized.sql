@@ -4,9 +4,21 @@
 -- spoor__session_max_hours. Midnight does not split. Bots are left out by default.
 {%- set timeout_s = var('spoor__session_timeout_minutes') * 60 %}
 {%- set max_s = var('spoor__session_max_hours') * 3600 %}
+-- Incremental: events changed since the last build (new, re-read, or whose person changed)
+-- mark their (person, device) groups, old and new; each marked group is re-sessionized
+-- whole, so a late event re-stitches sessions of any age.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='event_id',
+    on_schema_change='sync_all_columns',
+    post_hook=["{{ spoor_record_watermark() }}"],
+) }}
+-- depends_on: {{ ref('int_events_enriched') }}
+-- depends_on: {{ ref('int_identity_versions') }}
 with
 
-events as (
+identified as (
 
     select
         event_id,
@@ -18,6 +30,31 @@ events as (
         person_id is not null
         and (not is_bot or {{ var('spoor__include_bots') | lower }})
 
+),
+
+{% if is_incremental() %}
+changed as (
+    {{ spoor_changed_events(spoor_watermark()) }}
+),
+
+touched_groups as (
+    select person_id, device_key from identified
+    where event_id in (select event_id from changed)
+    union
+    select person_id, device_key from {{ this }}
+    where event_id in (select event_id from changed)
+),
+{% endif %}
+
+events as (
+    select identified.*
+    from identified
+    {%- if is_incremental() %}
+        inner join touched_groups
+            on
+                identified.person_id = touched_groups.person_id
+                and identified.device_key = touched_groups.device_key
+    {%- endif %}
 ),
 
 gaps as (
@@ -83,5 +120,6 @@ select
     person_id,
     device_key,
     occurred_at,
-    event_index
+    event_index,
+    {{ spoor_built_at() }} as _built_at
 from numbered

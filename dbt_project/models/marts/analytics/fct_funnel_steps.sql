@@ -82,7 +82,10 @@ times as (
         p.funnel_name,
         p.breakdown_value,
         t.step_index,
-        avg(t.seconds_from_previous) as avg_seconds,
+        -- summed as whole microseconds: the same rows give the same mean in any order
+        -- (an incremental build and a full refresh store events in different orders)
+        cast(sum(cast(round(t.seconds_from_previous * 1e6) as hugeint)) as double)
+        / count(*) / 1e6 as avg_seconds,
         quantile_cont(t.seconds_from_previous, 0.5) as median_seconds
     from grouped as p
     inner join step_times as t

@@ -1,8 +1,33 @@
 -- One row per valid, deduplicated message (contract §3). Bots stay, flagged, without a
 -- session; the raw IP does not reach this table (country and /24 prefix do).
+-- Incremental (delete+insert on event_id): rewrites the events enriched, re-attributed to
+-- a person or re-sessionized since its last build (events never disappear).
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='event_id',
+    on_schema_change='fail',
+    post_hook=["{{ spoor_record_watermark() }}"],
+) }}
+-- depends_on: {{ ref('int_events_enriched') }}
+-- depends_on: {{ ref('int_identity_versions') }}
 with
 
-events as (select * from {{ ref('int_events_identified') }}),
+{% if is_incremental() %}
+changed as (
+    {{ spoor_changed_events(spoor_watermark()) }}
+    union
+    select event_id from {{ ref('int_events_sessionized') }}
+    where _built_at > {{ spoor_watermark() }}
+),
+{% endif %}
+
+events as (
+    select * from {{ ref('int_events_identified') }}
+    {%- if is_incremental() %}
+        where event_id in (select event_id from changed)
+    {%- endif %}
+),
 
 sessions as (
     select

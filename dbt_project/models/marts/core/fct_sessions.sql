@@ -1,10 +1,33 @@
 -- One row per session (contract §3). Source, campaign and device come from the session's
 -- first event, as GA4 attributes a session to how it started.
+-- Incremental (delete+insert on session_id): rebuilds whole every session with an event
+-- re-sessionized since its last build; the post-hook drops sessions that no longer exist
+-- (a late event that comes first renames its session).
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='session_id',
+    on_schema_change='fail',
+    post_hook=["{{ spoor_delete_vanished_sessions() }}", "{{ spoor_record_watermark() }}"],
+) }}
 with
 
-sessionized as (select * from {{ ref('int_events_sessionized') }}),
+sessionized as (
+    select * from {{ ref('int_events_sessionized') }}
+    {%- if is_incremental() %}
+    where session_id in (
+        select session_id from {{ ref('int_events_sessionized') }}
+        where _built_at > {{ spoor_watermark() }}
+    )
+    {%- endif %}
+),
 
-events as (select * from {{ ref('int_events_identified') }}),
+events as (
+    select * from {{ ref('int_events_identified') }}
+    {%- if is_incremental() %}
+    where event_id in (select event_id from sessionized)
+    {%- endif %}
+),
 
 session_events as (
 

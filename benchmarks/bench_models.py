@@ -1,0 +1,193 @@
+"""dbt model build times against a bare DuckDB sessionization query, on ~5M events.
+
+    uv run python -m benchmarks.bench_models                 # ~5M events (cached data)
+    uv run python -m benchmarks.bench_models --scale 0.2     # ~1M events, quick
+
+Data: the simulated set of benchmarks/bench_ingestion.py (30 received days, cached under
+--data, generated when missing). Loaded once with ingestion.load.run_load into a cached
+base warehouse holding every received day but the last; each measurement works on a copy.
+All figures come from ONE invocation, each step in its own subprocess, one after the
+other (the machine is shared: read the ratios, not the seconds).
+
+  (1) bare: one DuckDB statement over raw.events: dedup on message_id, LAG over
+      (person, device) by time, running SUM of new-session flags, GROUP BY session.
+  (2) full: `dbt run` (every model, no tests) on the base, then `dbt test`.
+  (3) incremental: load the last received day on top of (2), then `dbt run`.
+  (4) full `dbt run` again with SPOOR_DUCKDB_MEMORY_LIMIT=2GB.
+
+Targets: full / bare <= 6x; incremental / full <= 20%.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+from benchmarks.bench_ingestion import DAYS, ensure_data
+
+REPO = Path(__file__).resolve().parents[1]
+PLAN = REPO / "ingestion" / "tracking_plan"
+DBT_DIR = REPO / "dbt_project"
+START = date(2025, 1, 6)  # the simulator's default start date
+LAST_DAY = START + timedelta(days=DAYS - 1)
+
+BARE_SQL = """
+create or replace table bare_sessions as
+with dedup as (
+    select * from raw.events
+    qualify row_number() over (partition by message_id order by received_at, file, line_number) = 1
+),
+events as (
+    select
+        message_id,
+        coalesce(user_id, anonymous_id) as person,
+        coalesce(anonymous_id, user_id) as device,
+        coalesce(timestamp, received_at) as occurred_at
+    from dedup
+),
+flagged as (
+    select *,
+        case when occurred_at - lag(occurred_at) over w <= interval 30 minute then 0 else 1 end
+            as is_new
+    from events
+    window w as (partition by person, device order by occurred_at, message_id)
+),
+numbered as (
+    select *,
+        sum(is_new) over (partition by person, device order by occurred_at, message_id
+                          rows between unbounded preceding and current row) as session_index
+    from flagged
+)
+select person, device, session_index, min(occurred_at) as started_at,
+       max(occurred_at) as ended_at, count(*) as events
+from numbered
+group by all
+"""
+
+
+def sh(cmd: list[str], env: dict | None = None) -> float:
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=REPO, env={**os.environ, **(env or {})},
+                          capture_output=True, text=True, check=False)  # fmt: skip
+    wall = time.perf_counter() - t0
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stdout[-4000:] + proc.stderr[-4000:])
+        raise SystemExit(f"failed: {' '.join(cmd)}")
+    return wall
+
+
+def load(events: Path, warehouse: Path, day_from: date | None, day_until: date | None) -> float:
+    code = (
+        "import sys; from datetime import date; from ingestion.load import run_load; "
+        "d = lambda s: date.fromisoformat(s) if s else None; "
+        "run_load(sys.argv[1], sys.argv[2], sys.argv[3], day_from=d(sys.argv[4]), "
+        "day_until=d(sys.argv[5]))"
+    )
+    args = [str(events), str(warehouse), str(PLAN), str(day_from or ""), str(day_until or "")]
+    return sh([sys.executable, "-c", code, *args])
+
+
+def dbt(warehouse: Path, work: Path, *args: str, env: dict | None = None) -> float:
+    cmd = [sys.executable, "-m", "dbt.cli.main", *args, "--project-dir", str(DBT_DIR),
+           "--profiles-dir", str(DBT_DIR), "--target-path", str(work / "target"),
+           "--log-path", str(work / "logs")]  # fmt: skip
+    return sh(cmd, {"SPOOR_WAREHOUSE": str(warehouse), **(env or {})})
+
+
+def base_warehouse(events: Path, cache: Path) -> Path:
+    """Raw layer (every received day but the last) and config tables, loaded once."""
+    base = cache / "base.duckdb"
+    done = cache / "BASE_DONE.json"
+    if not done.exists():
+        shutil.rmtree(cache, ignore_errors=True)
+        cache.mkdir(parents=True)
+        print(f"loading the base warehouse {base} (once) ...", flush=True)
+        wall = load(events, base, None, LAST_DAY)
+        code = (
+            "import sys; from ingestion.analytics_definitions import load_analytics, "
+            "write_definitions; write_definitions(load_analytics(sys.argv[1]), sys.argv[2])"
+        )
+        sh([sys.executable, "-c", code, str(DBT_DIR / "analytics.yml"), str(base)])
+        done.write_text(json.dumps({"load_seconds": wall}))
+    return base
+
+
+def copy(base: Path, dst: Path) -> Path:
+    for suffix in ("", ".dlt"):
+        src, out = Path(str(base) + suffix), Path(str(dst) + suffix)
+        shutil.rmtree(out, ignore_errors=True) if out.is_dir() else out.unlink(missing_ok=True)
+        if src.is_dir():
+            shutil.copytree(src, out)
+        elif src.exists():
+            shutil.copy(src, out)
+    return dst
+
+
+def bare(warehouse: Path) -> tuple[float, int, int]:
+    code = (
+        "import json, sys, time, duckdb; c = duckdb.connect(sys.argv[1]); "
+        "c.execute(\"set TimeZone = 'UTC'\"); t = time.perf_counter(); c.execute(sys.argv[2]); "
+        "w = time.perf_counter() - t; "
+        "n, e = c.execute('select count(*), sum(events) from bare_sessions').fetchone(); "
+        "print(json.dumps([w, int(n), int(e)]))"
+    )
+    proc = subprocess.run([sys.executable, "-c", code, str(warehouse), BARE_SQL], cwd=REPO,
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    wall, sessions, events = json.loads(proc.stdout.strip().splitlines()[-1])
+    return wall, sessions, events
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--data", default="/tmp/spoor-bench-5m", help="cache of the simulated set")
+    ap.add_argument("--scale", type=float, default=1.0, help="fraction of ~5M events")
+    ap.add_argument("--work", default="/tmp/spoor-bench-models", help="scratch and base cache")
+    ap.add_argument("--skip-tests", action="store_true", help="do not time `dbt test`")
+    args = ap.parse_args(argv)
+
+    events = ensure_data(args.data, args.scale)
+    work = Path(args.work if args.scale == 1 else f"{args.work}-s{args.scale:g}")
+    base = base_warehouse(events, work / "cache")
+    runs = work / "runs"
+    shutil.rmtree(runs, ignore_errors=True)
+    runs.mkdir(parents=True)
+    out: dict[str, float] = {}
+
+    bare_s, sessions, n = bare(copy(base, runs / "bare.duckdb"))
+    out["bare"] = bare_s
+    print(f"(1) bare sessionization:   {bare_s:8.1f} s  ({n} events, {sessions} sessions)")
+
+    wh = copy(base, runs / "inc.duckdb")
+    dbt(wh, runs, "seed")
+    out["full"] = dbt(wh, runs, "run")
+    print(f"(2) full dbt run:          {out['full']:8.1f} s  (models only)")
+    if not args.skip_tests:
+        out["tests"] = dbt(wh, runs, "test")
+        print(f"    dbt test:              {out['tests']:8.1f} s  (data + unit tests)")
+
+    out["load_day"] = load(events, wh, LAST_DAY, LAST_DAY + timedelta(days=1))
+    out["incremental"] = dbt(wh, runs, "run")
+    print(f"(3) incremental dbt run:   {out['incremental']:8.1f} s  "
+          f"(one new received day, {LAST_DAY}; its load took {out['load_day']:.1f} s)")  # fmt: skip
+
+    wh2 = copy(base, runs / "mem.duckdb")
+    dbt(wh2, runs, "seed")
+    out["full_2gb"] = dbt(wh2, runs, "run", env={"SPOOR_DUCKDB_MEMORY_LIMIT": "2GB"})
+    print(f"(4) full dbt run, 2GB cap: {out['full_2gb']:8.1f} s")
+
+    print(f"full / bare:        {out['full'] / bare_s:6.1f}x  (target <= 6x)")
+    print(f"incremental / full: {out['incremental'] / out['full']:6.1%}  (target <= 20%)")
+    print(f"full 2GB / full:    {out['full_2gb'] / out['full']:6.2f}x")
+    print(json.dumps(out))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

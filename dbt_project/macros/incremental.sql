@@ -1,0 +1,92 @@
+{#- Incremental builds (docs: dbt_project/models/intermediate/int_events_enriched.yml).
+
+    Every incremental model must end identical to a --full-refresh build over the same
+    raw data. Bookkeeping:
+    - `_built_at`: intermediate incremental tables stamp the rows they (re)wrote with the
+      invocation's run_started_at, so a downstream model knows what changed;
+    - audit.build_watermarks (model_name, built_at; created by on-run-start in
+      dbt_project.yml, once, as threads would race): an incremental model appends, in a
+      post-hook, the run that built it; it next re-reads upstream rows stamped after
+      that. A failed build records nothing, so the next run picks the same rows up again. -#}
+
+{#- This invocation's stamp (a timestamptz literal). -#}
+{% macro spoor_built_at() -%}
+    cast('{{ run_started_at.isoformat() }}' as timestamp with time zone)
+{%- endmacro %}
+
+{#- The stamp of the last successful build of the current model (-infinity when none). -#}
+{% macro spoor_watermark() -%}
+    (
+        select coalesce(max(built_at), cast('-infinity' as timestamp with time zone))
+        from audit.build_watermarks
+        where model_name = '{{ this.identifier }}'
+    )
+{%- endmacro %}
+
+{#- post-hook of every incremental model: this build succeeded. -#}
+{% macro spoor_record_watermark() -%}
+    insert into audit.build_watermarks values ('{{ this.identifier }}', {{ spoor_built_at() }})
+{%- endmacro %}
+
+{#- Message ids of raw.events to re-read in an incremental run of int_events_enriched.
+    With the window vars spoor__window_start (inclusive) / spoor__window_end (exclusive),
+    dates: raw rows whose received_day is in [start - lookback, end). Otherwise: messages
+    not built yet (anti-join, exact whatever order files were loaded in), copies from loads
+    newer than the newest built, and every received_day within spoor__lookback_days of the
+    newest received_day built (copies of a message can change which one wins dedup). -#}
+{% macro spoor_raw_message_ids_to_reprocess(built) -%}
+    {%- set lookback = var('spoor__lookback_days', 3) | int -%}
+    {%- set window_start = var('spoor__window_start', none) -%}
+    {%- set window_end = var('spoor__window_end', none) -%}
+    {%- if window_start and window_end %}
+    select distinct message_id
+    from {{ source('raw', 'events') }}
+    where
+        received_day >= cast('{{ window_start }}' as date) - {{ lookback }}
+        and received_day < cast('{{ window_end }}' as date)
+    {%- else %}
+    select message_id
+    from {{ source('raw', 'events') }} as r
+    where not exists (select 1 from {{ built }} as b where b.event_id = r.message_id)
+    union
+    select message_id
+    from {{ source('raw', 'events') }}
+    where
+        _dlt_load_id > (select max(load_id) from {{ built }})
+        or received_day >= (select max(received_date) from {{ built }}) - {{ lookback }}
+    {%- endif %}
+{%- endmacro %}
+
+{#- Events whose person may have changed since `since`: they carry an identifier whose
+    person changed (int_identity_versions), however old the events are. -#}
+{% macro spoor_events_with_changed_person(since) -%}
+    select e.event_id
+    from {{ ref('int_events_enriched') }} as e
+    where
+        'user:' || e.user_id in (
+            select node_id from {{ ref('int_identity_versions') }} where _changed_at > {{ since }}
+        )
+        or 'anon:' || e.anonymous_id in (
+            select node_id from {{ ref('int_identity_versions') }} where _changed_at > {{ since }}
+        )
+{%- endmacro %}
+
+{#- Events to rebuild downstream since `since`: (re)written by enrichment or with a changed person. -#}
+{% macro spoor_changed_events(since) -%}
+    select event_id from {{ ref('int_events_enriched') }} where _built_at > {{ since }}
+    union
+    {{ spoor_events_with_changed_person(since) }}
+{%- endmacro %}
+
+{#- post-hook of fct_sessions: sessions whose events now belong to other sessions. -#}
+{% macro spoor_delete_vanished_sessions() -%}
+    {%- if is_incremental() -%}
+    delete from {{ this }} as s
+    where not exists (
+        select 1 from {{ ref('int_events_sessionized') }} as e
+        where e.session_id = s.session_id
+    )
+    {%- else -%}
+    select 1
+    {%- endif -%}
+{%- endmacro %}
