@@ -10,7 +10,8 @@ UV_VERSION=0.13.8
 export UV_PYTHON_DOWNLOADS=never   # use this machine's Python; nothing is downloaded at run time
 if [ ! -x .tools/bin/uv ]; then
   python3 -m venv .tools
-  .tools/bin/python -m pip install --quiet "uv==${UV_VERSION}"
+  # PIP_CONFIG_FILE=/dev/null: this one install needs only PyPI, not the machine's pip setup.
+  PIP_CONFIG_FILE=/dev/null .tools/bin/python -m pip install --quiet --disable-pip-version-check "uv==${UV_VERSION}"
 fi
 UV=.tools/bin/uv
 # Precompiled bytecode: imports stay fast where PYTHONDONTWRITEBYTECODE is set.

@@ -130,6 +130,16 @@ def cmd_ui(dagster_args: list[str]) -> int:
     return subprocess.call(["dagster", "dev", *dagster_args], cwd=REPO_ROOT)
 
 
+def _configure_logging() -> None:
+    """spoor's own progress lines at INFO; everything else (Dagster, GX, dbt) only warns."""
+    logging.basicConfig(
+        level=logging.WARNING, format="%(asctime)s %(name)s %(message)s", datefmt="%H:%M:%S"
+    )
+    logging.getLogger("spoor").setLevel(os.environ.get("SPOOR_LOG_LEVEL", "INFO"))
+    for chatty in ("dagster", "great_expectations"):  # they set INFO on their own loggers
+        logging.getLogger(chatty).setLevel(logging.WARNING)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["simulate"]:
@@ -148,14 +158,20 @@ def main(argv: list[str] | None = None) -> int:
         "dagster_args", nargs=argparse.REMAINDER, help="passed to `dagster dev` (e.g. -p 3001)"
     )
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=os.environ.get("SPOOR_LOG_LEVEL", "INFO"),
-        format="%(asctime)s %(name)s %(message)s",
-        datefmt="%H:%M:%S",
-    )
-    logging.getLogger("alembic").setLevel(logging.WARNING)  # Dagster's storage migrations
+    _configure_logging()
     return {"run": cmd_run, "replay": cmd_replay}[args.command](args)
 
 
+def entrypoint() -> None:
+    """The console script. DuckDB 2.0's bindings report "leaked" objects at interpreter
+    shutdown (harmless noise after a finished run), so exit without that teardown once all
+    output is flushed."""
+    code = main()
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entrypoint()
