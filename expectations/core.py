@@ -264,6 +264,11 @@ def latest_day(con: duckdb.DuckDBPyConnection, sql: str) -> dt.date | None:
     return rows[0][0] if rows and rows[0][0] is not None else None
 
 
+def newest_raw_day(con: duckdb.DuckDBPyConnection) -> dt.date | None:
+    """The newest received day in raw.events: the day-partitioned suites' default day."""
+    return latest_day(con, "select max(received_day) from raw.events")
+
+
 def one_row(**values: Any) -> Any:
     """A one-row DataFrame of aggregate values, for column expectations on aggregates."""
     import pandas as pd

@@ -11,7 +11,7 @@ import datetime as dt
 
 import duckdb
 
-from expectations.core import Batch, Prepared, Suite, col, fetch_df, gxe, latest_day
+from expectations.core import Batch, Prepared, Suite, col, fetch_df, gxe, newest_raw_day
 from expectations.thresholds import RawEnvelopeContract
 
 SQL = """
@@ -33,7 +33,7 @@ where received_day = $day
 def prepare(
     con: duckdb.DuckDBPyConnection, day: dt.date | None, p: RawEnvelopeContract
 ) -> Prepared:
-    day = day or latest_day(con, "select max(received_day) from raw.events")
+    day = day or newest_raw_day(con)
     if day is None:
         return Prepared(skipped="raw.events is empty")
     frame = fetch_df(con, SQL, {"day": day})

@@ -11,7 +11,7 @@ import datetime as dt
 import duckdb
 
 from expectations._trailing import day_vs_trailing
-from expectations.core import Batch, Prepared, Suite, gxe, latest_day, one_row
+from expectations.core import Batch, Prepared, Suite, gxe, newest_raw_day, one_row
 from expectations.thresholds import RawVolumeAnomaly
 
 COUNTS = """
@@ -23,7 +23,7 @@ group by received_day
 
 
 def prepare(con: duckdb.DuckDBPyConnection, day: dt.date | None, p: RawVolumeAnomaly) -> Prepared:
-    day = day or latest_day(con, "select max(received_day) from raw.events")
+    day = day or newest_raw_day(con)
     if day is None:
         return Prepared(skipped="raw.events is empty")
     obs = day_vs_trailing(con, COUNTS, day, p.history_days)

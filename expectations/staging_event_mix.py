@@ -14,7 +14,7 @@ import datetime as dt
 
 import duckdb
 
-from expectations.core import Batch, Prepared, Suite, fetch_df, gxe, latest_day, pct
+from expectations.core import Batch, Prepared, Suite, fetch_df, gxe, newest_raw_day, pct
 from expectations.thresholds import StagingEventMix
 
 SQL = """
@@ -55,7 +55,7 @@ order by history_events desc, day_events desc, event_key
 
 
 def prepare(con: duckdb.DuckDBPyConnection, day: dt.date | None, p: StagingEventMix) -> Prepared:
-    day = day or latest_day(con, "select max(received_day) from raw.events")
+    day = day or newest_raw_day(con)
     if day is None:
         return Prepared(skipped="raw.events is empty")
     mix = fetch_df(con, SQL, {"from": day - dt.timedelta(days=p.history_days), "day": day})
