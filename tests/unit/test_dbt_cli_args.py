@@ -25,7 +25,12 @@ def test_window_reaches_dbt_as_vars():
 
 @pytest.mark.parametrize(
     "start,end",
-    [(date(2026, 1, 3), date(2026, 1, 1)), (date(2026, 1, 1), None), (None, date(2026, 1, 1))],
+    [
+        (date(2026, 1, 3), date(2026, 1, 1)),
+        (date(2026, 1, 1), date(2026, 1, 1)),  # end is exclusive: an empty window
+        (date(2026, 1, 1), None),
+        (None, date(2026, 1, 1)),
+    ],
 )
 def test_invalid_window_is_refused(start, end):
     with pytest.raises(ValueError, match="invalid window"):
