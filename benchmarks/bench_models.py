@@ -94,11 +94,23 @@ def load(events: Path, warehouse: Path, day_from: date | None, day_until: date |
     return sh([sys.executable, "-c", code, *args])
 
 
-def dbt(warehouse: Path, work: Path, *args: str, env: dict | None = None) -> float:
+def dbt(warehouse: Path, work: Path, *args: str, env: dict | None = None,
+        name: str | None = None) -> float:
     cmd = [sys.executable, "-m", "dbt.cli.main", *args, "--project-dir", str(DBT_DIR),
            "--profiles-dir", str(DBT_DIR), "--target-path", str(work / "target"),
            "--log-path", str(work / "logs")]  # fmt: skip
-    return sh(cmd, {"SPOOR_WAREHOUSE": str(warehouse), **(env or {})})
+    wall = sh(cmd, {"SPOOR_WAREHOUSE": str(warehouse), **(env or {})})
+    if name:  # keep each step's per-model timings (run_results.json is overwritten)
+        shutil.copy(work / "target" / "run_results.json", work / f"run_results_{name}.json")
+    return wall
+
+
+def slowest(work: Path, name: str, top: int = 10) -> str:
+    """The `top` slowest models of a saved step, from dbt's run_results.json."""
+    results = json.loads((work / f"run_results_{name}.json").read_text())["results"]
+    timed = sorted(((r["execution_time"], r["unique_id"].split(".")[-1]) for r in results),
+                   reverse=True)  # fmt: skip
+    return "\n".join(f"      {t:7.1f} s  {model}" for t, model in timed[:top])
 
 
 def base_warehouse(events: Path, cache: Path) -> Path:
@@ -166,20 +178,23 @@ def main(argv: list[str] | None = None) -> int:
 
     wh = copy(base, runs / "inc.duckdb")
     dbt(wh, runs, "seed")
-    out["full"] = dbt(wh, runs, "run")
+    out["full"] = dbt(wh, runs, "run", name="full")
     print(f"(2) full dbt run:          {out['full']:8.1f} s  (models only)")
+    print(slowest(runs, "full"), flush=True)
     if not args.skip_tests:
         out["tests"] = dbt(wh, runs, "test")
         print(f"    dbt test:              {out['tests']:8.1f} s  (data + unit tests)")
 
     out["load_day"] = load(events, wh, LAST_DAY, LAST_DAY + timedelta(days=1))
-    out["incremental"] = dbt(wh, runs, "run")
+    out["incremental"] = dbt(wh, runs, "run", name="incremental")
     print(f"(3) incremental dbt run:   {out['incremental']:8.1f} s  "
           f"(one new received day, {LAST_DAY}; its load took {out['load_day']:.1f} s)")  # fmt: skip
+    print(slowest(runs, "incremental"), flush=True)
 
     wh2 = copy(base, runs / "mem.duckdb")
     dbt(wh2, runs, "seed")
-    out["full_2gb"] = dbt(wh2, runs, "run", env={"SPOOR_DUCKDB_MEMORY_LIMIT": "2GB"})
+    out["full_2gb"] = dbt(wh2, runs, "run", env={"SPOOR_DUCKDB_MEMORY_LIMIT": "2GB"},
+                          name="full_2gb")
     print(f"(4) full dbt run, 2GB cap: {out['full_2gb']:8.1f} s")
 
     print(f"full / bare:        {out['full'] / bare_s:6.1f}x  (target <= 6x)")

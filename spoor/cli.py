@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from spoor.settings import DEFAULTS, REPO_ROOT, Settings
+from spoor.settings import DEFAULTS, REPO_ROOT, Settings, default_serving
 
 log = logging.getLogger("spoor")
 
@@ -29,6 +29,12 @@ def _run_parser(sub) -> None:
             metavar=flag.strip("-").upper().replace("-", "_"),
             help=f"{meaning} [env {env}; default {DEFAULTS[env]}]",
         )
+    run.add_argument(
+        "--serving",
+        metavar="SERVING",
+        help="the folder BI tools read, published after the checks pass "
+        "[env SPOOR_SERVING; default: `serving` beside the warehouse]",
+    )
     run.add_argument(
         "--full-refresh",
         action="store_true",
@@ -76,6 +82,9 @@ def _settings(args: argparse.Namespace) -> Settings:
         warehouse=args.warehouse or env.warehouse,
         analytics=args.analytics or env.analytics,
         tracking_plan=args.tracking_plan or env.tracking_plan,
+        serving=args.serving
+        or os.environ.get("SPOOR_SERVING")
+        or default_serving(args.warehouse or env.warehouse),
     )
 
 

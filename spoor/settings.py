@@ -22,12 +22,22 @@ DEFAULTS = {
 }
 
 
+def default_serving(warehouse: str) -> str:
+    """Where BI tools read the last good build: a `serving` folder beside the warehouse.
+
+    Derived, so a run against another warehouse (a test's tmp_path) never publishes into
+    the repository's serving folder.
+    """
+    return str(Path(warehouse).parent / "serving")
+
+
 @dataclass(frozen=True)
 class Settings:
     events_url: str
     warehouse: str
     analytics: str
     tracking_plan: str
+    serving: str
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -37,6 +47,7 @@ class Settings:
             warehouse=get("SPOOR_WAREHOUSE"),
             analytics=get("SPOOR_ANALYTICS"),
             tracking_plan=get("SPOOR_TRACKING_PLAN"),
+            serving=os.environ.get("SPOOR_SERVING") or default_serving(get("SPOOR_WAREHOUSE")),
         )
 
     def export(self) -> None:
@@ -45,3 +56,4 @@ class Settings:
         os.environ["SPOOR_WAREHOUSE"] = self.warehouse
         os.environ["SPOOR_ANALYTICS"] = self.analytics
         os.environ["SPOOR_TRACKING_PLAN"] = self.tracking_plan
+        os.environ["SPOOR_SERVING"] = self.serving
