@@ -17,6 +17,16 @@ UV=.tools/bin/uv
 # Precompiled bytecode: imports stay fast where PYTHONDONTWRITEBYTECODE is set.
 "$UV" sync --frozen --quiet --compile-bytecode
 
+# The report and UI tests render pages in Debian's chromium (nothing downloads a browser).
+ensure_chromium() {
+  command -v chromium >/dev/null && return
+  local sudo=""
+  [ "$(id -u)" = 0 ] || sudo="sudo"
+  echo "installing Debian's chromium for the browser tests" >&2
+  $sudo apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends chromium >/dev/null
+}
+
 command="${1:-}"
 shift || true
 case "$command" in
@@ -24,6 +34,7 @@ case "$command" in
     exec "$UV" run --frozen spoor run "$@"
     ;;
   test)
+    ensure_chromium
     "$UV" run --frozen ruff check .
     "$UV" run --frozen ruff format --check .
     "$UV" run --frozen python -m scripts.lint_sql

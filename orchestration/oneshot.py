@@ -9,12 +9,17 @@ from __future__ import annotations
 import contextlib
 import time
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import dagster as dg
 from dagster import DagsterEventType
 
-DBT_OP = "spoor_dbt_models"
+from orchestration.partitions import clamp_to_partitions, range_tags, received_day
+from orchestration.pending import pending
+from spoor.settings import Settings
+
+DBT_OPS = ("spoor_dbt_staging", "spoor_dbt_models")
 
 
 @dataclass
@@ -30,6 +35,7 @@ class RunSummary:
     checks_failed: list[str] = field(default_factory=list)
     blocking_failures: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    check_seconds: float = 0.0
     log_file: str | None = None
 
     def render(self) -> str:
@@ -50,6 +56,9 @@ class RunSummary:
             f"  checks failed  {len(self.checks_failed)} ({len(self.blocking_failures)} blocking)"
             + (": " + ", ".join(sorted(self.checks_failed)) if self.checks_failed else ""),
         ]
+        if self.seconds:
+            share = self.check_seconds / self.seconds
+            lines.append(f"  checks took    {self.check_seconds:.1f} s ({share:.0%} of the run)")
         if self.log_file:
             lines.append(f"  dbt log        {self.log_file}")
         return "\n".join(lines)
@@ -66,12 +75,22 @@ def _metadata_value(metadata: dict, key: str, default=0):
 
 def summarize(result: dg.ExecuteInProcessResult, seconds: float) -> RunSummary:
     summary = RunSummary(success=result.success, seconds=seconds)
+    started: dict[str, float] = {}
+    step_seconds: dict[str, float] = {}
+    check_steps: set[str] = set()
+    counted_loads: set[str] = set()
     for event in result.all_events:
+        if event.event_type == DagsterEventType.STEP_START:
+            started[event.step_key] = event.timestamp
+        elif event.event_type in (DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE):
+            step_seconds[event.step_key] = event.timestamp - started.get(event.step_key, 0.0)
         if event.event_type == DagsterEventType.ASSET_MATERIALIZATION:
             materialization = event.step_materialization_data.materialization
             key = materialization.asset_key.path
             metadata = dict(materialization.metadata)
-            if key == ["raw", "file_manifest"]:
+            # A run over a range materializes each partition with the same metadata.
+            if key == ["raw", "file_manifest"] and event.step_key not in counted_loads:
+                counted_loads.add(event.step_key)
                 summary.files += int(_metadata_value(metadata, "files"))
                 summary.rows_loaded += int(_metadata_value(metadata, "rows_valid"))
                 summary.rows_rejected += int(_metadata_value(metadata, "rows_rejected"))
@@ -81,10 +100,17 @@ def summarize(result: dg.ExecuteInProcessResult, seconds: float) -> RunSummary:
                     summary.rejected_by_reason[reason] = (
                         summary.rejected_by_reason.get(reason, 0) + n
                     )
-            if key[0] == "marts":
+            if key[0] == "marts" and ".".join(key) not in summary.marts_built:
                 summary.marts_built.append(".".join(key))
-        elif event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
+        if event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
             evaluation = event.event_specific_data
+            # dbt tests run inside the dbt steps and report their own duration; every
+            # other check is a step of its own.
+            if event.step_key.startswith(DBT_OPS):
+                duration = evaluation.metadata.get("Execution Duration")
+                summary.check_seconds += float(getattr(duration, "value", duration) or 0.0)
+            else:
+                check_steps.add(event.step_key)
             name = f"{'.'.join(evaluation.asset_key.path)}:{evaluation.check_name}"
             if evaluation.passed:
                 summary.checks_passed.append(name)
@@ -96,7 +122,20 @@ def summarize(result: dg.ExecuteInProcessResult, seconds: float) -> RunSummary:
             error = event.step_failure_data.error
             message = error.message.strip() if error else "unknown error"
             summary.errors.append(f"{event.step_key}: {message}")
+    summary.check_seconds += sum(step_seconds.get(step, 0.0) for step in check_steps)
     return summary
+
+
+def data_days() -> tuple[date, date]:
+    """The received days the one-shot run covers, for the record: from the oldest day
+    loaded or pending to the newest, within the partitions Dagster offers."""
+    settings = Settings.from_env()
+    found = pending(settings.events_url, settings.warehouse)
+    days = found.days + found.loaded_days
+    if not days:
+        last = date.fromisoformat(received_day.get_last_partition_key())
+        return last, last
+    return clamp_to_partitions(min(days)), clamp_to_partitions(max(days))
 
 
 def run_once(
@@ -107,8 +146,9 @@ def run_once(
 
     instance = instance or dg.DagsterInstance.get()
     job = defs.resolve_implicit_global_asset_job_def()
+    first, last = data_days()
     run_config = {
-        "ops": {DBT_OP: {"config": {"full_refresh": full_refresh}}},
+        "ops": {op: {"config": {"full_refresh": full_refresh}} for op in DBT_OPS},
         # The summary and the progress bars speak for the run; Dagster's own log lines
         # are kept in its event log (and the UI), and only warnings reach the terminal.
         "loggers": {"console": {"config": {"log_level": "WARNING"}}},
@@ -119,7 +159,10 @@ def run_once(
     started = time.monotonic()
     with log_file.open("w") as sink, contextlib.redirect_stdout(sink):
         result = job.execute_in_process(
-            instance=instance, run_config=run_config, raise_on_error=False
+            instance=instance,
+            run_config=run_config,
+            tags=range_tags(first, last, everything_new=True),
+            raise_on_error=False,
         )
     summary = summarize(result, time.monotonic() - started)
     summary.log_file = str(log_file)

@@ -37,3 +37,11 @@ class WarehouseResource(dg.ConfigurableResource):
         """Run one read-only query and return all rows."""
         with self.connect(read_only=True) as con:
             return con.execute(sql, params or []).fetchall()
+
+
+def table_rows(con: duckdb.DuckDBPyConnection, table: str) -> int | None:
+    """Rows in `schema.table` (a name from our own code), None when it does not exist."""
+    try:
+        return con.execute(f"select count(*) from {table}").fetchall()[0][0]
+    except duckdb.CatalogException:
+        return None

@@ -24,10 +24,12 @@ from spoor.settings import REPO_ROOT
 PAGES = {
     # page path -> names that must appear on it once the UI has rendered
     # the global lineage page shows one box per layer
-    "asset-groups": ["raw", "config", "staging", "intermediate", "marts", "audit"],
+    "asset-groups": ["raw", "config", "staging", "intermediate", "marts", "audit", "serving"],
     "assets/marts/fct_events": ["fct_events", "marts"],
     "assets/raw/file_manifest?view=checks": ["lines_reconcile"],
     "assets/marts/fct_retention?view=checks": ["gx_marts_retention"],
+    "assets/staging/stg_raw__events?view=checks": ["gx_staging_unique_message_ids"],
+    "automation": ["nightly", "new_files"],
 }
 CHROMIUM_FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -85,6 +85,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         serving=args.serving
         or os.environ.get("SPOOR_SERVING")
         or default_serving(args.warehouse or env.warehouse),
+        first_day=env.first_day,
     )
 
 
@@ -145,8 +146,9 @@ def _configure_logging() -> None:
         level=logging.WARNING, format="%(asctime)s %(name)s %(message)s", datefmt="%H:%M:%S"
     )
     logging.getLogger("spoor").setLevel(os.environ.get("SPOOR_LOG_LEVEL", "INFO"))
-    for chatty in ("dagster", "great_expectations"):  # they set INFO on their own loggers
-        logging.getLogger(chatty).setLevel(logging.WARNING)
+    # Dagster and GX set INFO on their own (child) loggers, so filter at the handler.
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(lambda r: r.levelno >= logging.WARNING or r.name.split(".")[0] == "spoor")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -19,6 +19,8 @@ DEFAULTS = {
     "SPOOR_WAREHOUSE": str(REPO_ROOT / "data" / "warehouse" / "spoor.duckdb"),
     "SPOOR_ANALYTICS": str(DBT_PROJECT_DIR / "analytics.yml"),
     "SPOOR_TRACKING_PLAN": str(REPO_ROOT / "ingestion" / "tracking_plan"),
+    # The first received day Dagster offers as a daily partition.
+    "SPOOR_FIRST_DAY": "2025-01-01",
 }
 
 
@@ -38,6 +40,7 @@ class Settings:
     analytics: str
     tracking_plan: str
     serving: str
+    first_day: str
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -48,6 +51,7 @@ class Settings:
             analytics=get("SPOOR_ANALYTICS"),
             tracking_plan=get("SPOOR_TRACKING_PLAN"),
             serving=os.environ.get("SPOOR_SERVING") or default_serving(get("SPOOR_WAREHOUSE")),
+            first_day=get("SPOOR_FIRST_DAY"),
         )
 
     def export(self) -> None:
@@ -57,3 +61,4 @@ class Settings:
         os.environ["SPOOR_ANALYTICS"] = self.analytics
         os.environ["SPOOR_TRACKING_PLAN"] = self.tracking_plan
         os.environ["SPOOR_SERVING"] = self.serving
+        os.environ["SPOOR_FIRST_DAY"] = self.first_day

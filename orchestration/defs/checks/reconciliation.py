@@ -3,6 +3,7 @@
 import dagster as dg
 
 from ingestion.reconcile import reconcile
+from orchestration.partitions import received_day
 from orchestration.warehouse import WarehouseResource
 
 MAX_EXAMPLES = 10
@@ -12,6 +13,7 @@ MAX_EXAMPLES = 10
     asset=dg.AssetKey(["raw", "file_manifest"]),
     name="lines_reconcile",
     blocking=True,
+    partitions_def=received_day,
     description="For every file: lines = valid + rejected, and raw.events / "
     "raw.rejected_events hold exactly those rows.",
 )

@@ -1,8 +1,9 @@
 """The raw layer as Dagster assets: dlt loads new collector files into raw.*.
 
 Asset keys equal the dbt sources' keys (`raw/events`, ...), so the graph runs unbroken
-from the files to the marts. The dlt source and pipeline are built at run time from the
-resources, so the warehouse path and events root come from the run's environment.
+from the files to the marts. The assets are partitioned by received day: a run loads the
+new files of its window (orchestration/partitions.py). The dlt source and pipeline are
+built at run time, so the warehouse path and events root come from the run's environment.
 """
 
 import tempfile
@@ -15,7 +16,9 @@ from dagster_dlt.translator import DltResourceTranslatorData
 
 from ingestion.load import make_pipeline, summarize
 from ingestion.source import spoor_events
-from orchestration.warehouse import WAREHOUSE_POOL, WarehouseResource
+from orchestration.partitions import Window, received_day, single_run, window_from_tags
+from orchestration.retries import retry_transient
+from orchestration.warehouse import WAREHOUSE_POOL, WarehouseResource, table_rows
 
 
 class RawLayerTranslator(DagsterDltTranslator):
@@ -26,10 +29,13 @@ class RawLayerTranslator(DagsterDltTranslator):
         )
 
 
-def _source():
+def _source(window: Window | None = None):
+    window = window or Window()
     return spoor_events(
         events_url=dg.EnvVar("SPOOR_EVENTS_URL").get_value(),
         tracking_plan_path=dg.EnvVar("SPOOR_TRACKING_PLAN").get_value(),
+        day_from=window.start,
+        day_until=window.end,
     )
 
 
@@ -48,21 +54,26 @@ def _spec_pipeline():
     dlt_pipeline=_spec_pipeline(),
     name="raw_layer",
     dagster_dlt_translator=RawLayerTranslator(),
+    partitions_def=received_day,
+    backfill_policy=single_run,
     pool=WAREHOUSE_POOL,
 )
 def raw_layer(
     context: dg.AssetExecutionContext, dlt: DagsterDltResource, warehouse: WarehouseResource
 ):
-    """Load every collector file not loaded before; validate each line against the plan."""
+    """Load the window's collector files not loaded before; validate each line against the plan."""
+    window = window_from_tags(context.run.tags)
+    context.log.info(f"loading new files of {window.describe()}")
     pipeline = make_pipeline(warehouse.path)
-    results = list(
-        dlt.run(
-            context=context,
-            dlt_source=_source(),
-            dlt_pipeline=pipeline,
-            loader_file_format="parquet",
+    with retry_transient(context):
+        results = list(
+            dlt.run(
+                context=context,
+                dlt_source=_source(window),
+                dlt_pipeline=pipeline,
+                loader_file_format="parquet",
+            )
         )
-    )
     trace = pipeline.last_trace
     load_ids = list(trace.last_load_info.loads_ids) if trace and trace.last_load_info else []
     loaded = summarize(pipeline, load_ids)
@@ -81,6 +92,10 @@ def raw_layer(
             "rejected_by_reason": dg.MetadataValue.json(loaded.rejected_by_reason),
         },
     }
+    with warehouse.connect(read_only=True) as con:
+        for key, values in extra.items():
+            # Fixed table names from the translator, not input.
+            values["dagster/row_count"] = table_rows(con, ".".join(key))
     for result in results:
         key = tuple(result.asset_key.path)
         yield result._replace(metadata={**(result.metadata or {}), **extra.get(key, {})})
