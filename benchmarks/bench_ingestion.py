@@ -46,6 +46,19 @@ during these runs, so only ratios within one run mean much):
     lists triggers it) and compiled from source, since PYTHONDONTWRITEBYTECODE=1 here.
   The <= 2x target is NOT met. The read_json baseline here reads typed columns and is
   faster than the old notes' auto-detect one (66k vs 41k rows/s).
+  after (parse-once envelope: json_type / json_extract_string with path lists, also per
+  plan object; DuckDB COPYs valid/rejected rows straight to parquet, JSON columns typed,
+  imported by dlt as files, no Arrow round trip; identical raw tables and dlt schema on the
+  sample, checked with EXCEPT ALL; load average 8-10 from other jobs):
+    --scale 0.2: read_json 86.2 s, run_load 323.4 s (1.55 GB) -> 3.75x
+      (same session, before the change: read_json 19.1 s, run_load 98.9 s -> 5.18x)
+    full: read_json 148.7 s (1.15 GB); run_load 984.1 s (4.49 GB) -> 6.62x, with the
+      ingestion and end-to-end test suites running beside run_load (not beside read_json),
+      so the ratio is pessimistic; the peak RSS is a regression (3.00 GB before), not yet
+      explained (suspect: the load step, many parquet files inserted by dlt's workers into
+      the warehouse connection with DuckDB's default memory_limit).
+    py-spy (native): about 2/3 of DuckDB's validation time is yyjson parsing; the
+    payload_hash (md5 of json_merge_patch) alone costs about 0.8x read_json's CPU.
   Where run_load's time went before the depth fix (192k lines, cProfile): DuckDB
   validation ~60% (the depth check's bracket regex was over half of it), Python
   gunzip/split/Arrow ~10%, dlt parquet write + load ~20%, fixed start-up ~4 s (pandas

@@ -1,7 +1,7 @@
 """Compile the tracking plan's JSON Schemas into one DuckDB SQL expression.
 
 The expression evaluates, per row, to a list of `{r: reason code, m: message}` structs (or
-NULLs, filtered later). It reads the message's fields from the list `f` built by
+NULLs, filtered later). It reads the message's `properties` as a JsonVal built by
 validate.py and dispatches on the event name with one CASE, so every event's checks run
 in the same statement, vectorised, with no Python per row.
 
@@ -13,7 +13,7 @@ property names additionally go through JSON Pointer escaping (`~0`, `~1`).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from ingestion.plan import TrackingPlan
 
@@ -54,10 +54,20 @@ def problem(cond: str, code: str, message_sql: str) -> str:
 _problem = problem
 
 
-def compile_plan(plan: TrackingPlan, event_sql: str, properties_sql: str) -> str:
+class JsonVal(NamedTuple):
+    """A JSON value as three SQL expressions, so checks never re-parse it: `t` its
+    json_type (NULL when absent), `s` its text (a string unquoted; other values as JSON
+    text) and `j` its JSON text (read only when `t` is OBJECT or ARRAY)."""
+
+    t: str
+    s: str
+    j: str
+
+
+def compile_plan(plan: TrackingPlan, event_sql: str, properties: JsonVal) -> str:
     """SQL list of problems for a track message with event name `event_sql` (NULL if the
-    message is not a track event with a usable name) and properties JSON `properties_sql`
-    (NULL when not an object; '{}' when absent)."""
+    message is not a track event with a usable name) and its `properties` (type NULL
+    when not an object; an empty object when absent)."""
     if plan.unknown_events == "reject":
         msg = _cat(sql_str("event "), event_sql, sql_str(" is not in the tracking plan"))
         unknown = f"[{problem('true', 'unknown_event', msg)}]"
@@ -67,7 +77,7 @@ def compile_plan(plan: TrackingPlan, event_sql: str, properties_sql: str) -> str
         return f"CASE WHEN {event_sql} IS NULL THEN {NO_PROBLEMS} ELSE {unknown} END"
     branches = []
     for name, spec in plan.events.items():
-        checks = _node(spec.schema, properties_sql, sql_str("properties"), depth=0)
+        checks = _node(spec.schema, properties, sql_str("properties"), depth=0)
         branches.append(f"WHEN {sql_str(name)} THEN {_flatten(checks)}")
     return (
         f"CASE WHEN {event_sql} IS NULL THEN {NO_PROBLEMS} ELSE "
@@ -75,7 +85,7 @@ def compile_plan(plan: TrackingPlan, event_sql: str, properties_sql: str) -> str
     )
 
 
-def compile_plan_ok(plan: TrackingPlan, event_sql: str, properties_sql: str) -> str:
+def compile_plan_ok(plan: TrackingPlan, event_sql: str, properties: JsonVal) -> str:
     """SQL boolean, never NULL: TRUE exactly when `compile_plan` gives no problem. The
     fast path: it builds no lists of problems and no messages."""
     unknown = "false" if plan.unknown_events == "reject" else "true"
@@ -83,7 +93,7 @@ def compile_plan_ok(plan: TrackingPlan, event_sql: str, properties_sql: str) -> 
         return f"({event_sql} IS NULL OR {unknown})"
     branches = []
     for name, spec in plan.events.items():
-        oks = _node(spec.schema, properties_sql, "''", depth=0, ok=True)
+        oks = _node(spec.schema, properties, "''", depth=0, ok=True)
         branches.append(f"WHEN {sql_str(name)} THEN {_all(oks)}")
     return (
         f"(CASE WHEN {event_sql} IS NULL THEN true ELSE "
@@ -105,8 +115,10 @@ def _flatten(lists: list[str]) -> str:
     return f"flatten([{', '.join(lists)}]::{PROBLEM}[][])"
 
 
-def _node(schema: dict[str, Any], v: str, path: str, depth: int, *, ok: bool = False) -> list[str]:
-    """SQL list expressions of problems for JSON value `v` (NULL = absent) at `path`
+def _node(
+    schema: dict[str, Any], v: JsonVal, path: str, depth: int, *, ok: bool = False
+) -> list[str]:
+    """SQL list expressions of problems for JSON value `v` (type NULL = absent) at `path`
     (a SQL text expression used in messages).
 
     With `ok`, SQL booleans instead (never NULL), all TRUE exactly when the lists are all
@@ -119,8 +131,7 @@ def _node(schema: dict[str, Any], v: str, path: str, depth: int, *, ok: bool = F
             return f"(({cond}) IS NOT TRUE)"
         return _problem(cond, code, message_sql)
 
-    jt = f"json_type({v})"
-    text = f"({v} ->> '$')"
+    jt, text = v.t, v.s
     number = f"TRY_CAST({text} AS DOUBLE)"
     types = schema.get("type")
     if types is not None:
@@ -130,7 +141,7 @@ def _node(schema: dict[str, Any], v: str, path: str, depth: int, *, ok: bool = F
         if "integer" in types and "number" not in types:
             good = f"({good} OR ({jt} = 'DOUBLE' AND {number} = floor({number})))"
         want = sql_str(": expected " + " or ".join(types) + ", got ")
-        cond = f"{v} IS NOT NULL AND NOT {good}"
+        cond = f"{jt} IS NOT NULL AND NOT {good}"
         checks.append(problem(cond, "property_type", _cat(path, want, f"lower({jt})")))
     if "enum" in schema:
         members = []
@@ -143,7 +154,7 @@ def _node(schema: dict[str, Any], v: str, path: str, depth: int, *, ok: bool = F
                 members.append(f"({jt} IN {NUMERIC_JSON_TYPES} AND {number} = {sql_num(m)})")
             else:
                 members.append(f"({jt} = 'VARCHAR' AND {text} = {sql_str(m)})")
-        cond = f"{v} IS NOT NULL AND NOT coalesce({' OR '.join(members)}, false)"
+        cond = f"{jt} IS NOT NULL AND NOT coalesce({' OR '.join(members)}, false)"
         msg = _cat(path, sql_str(": value not in enum: "), text)
         checks.append(problem(cond, "property_enum", msg))
     is_str = f"{jt} = 'VARCHAR'"
@@ -173,52 +184,64 @@ def _node(schema: dict[str, Any], v: str, path: str, depth: int, *, ok: bool = F
     props = schema.get("properties", {})
     required = schema.get("required", [])
     if props or required:
-        # Extract all children with one json_extract and bind the list to a lambda
-        # parameter (a SQL "let"), so each child is referenced as o<depth>[k], not re-parsed.
-        keys = list(props) + [r for r in required if r not in props]
-        o = f"o{depth}"
-        ptrs = ", ".join(sql_str(json_pointer(k)) for k in keys)
-        inner_checks = []
-        for r in required:
-            msg = _cat(path, sql_str("." + r + ": required property missing"))
-            inner_checks.append(
-                problem(f"{o}[{keys.index(r) + 1}] IS NULL", "property_missing", msg)
-            )
-        if ok:
-            inner = list(inner_checks)
-        else:
-            inner = [f"[{', '.join(inner_checks)}]"] if inner_checks else []
-        for key, sub in props.items():
-            child = f"{o}[{keys.index(key) + 1}]"
-            inner.extend(_node(sub, child, _cat(path, sql_str("." + key)), depth + 1, ok=ok))
-        body, empty = (_all(inner), "true") if ok else (_flatten(inner), NO_PROBLEMS)
-        lists.append(
-            f"(CASE WHEN {jt} = 'OBJECT' THEN list_transform([json_extract({v}, [{ptrs}])], "
-            f"lambda {o}: {body})[1] ELSE {empty} END)"
-        )
+        lists.append(_children(props, required, v, path, depth, ok=ok))
     if schema.get("additionalProperties") is False:
         allowed = f"[{', '.join(sql_str(k) for k in props)}]::VARCHAR[]"
-        extra = f"list_filter(json_keys({v}), lambda k: NOT list_contains({allowed}, k))"
+        extra = f"list_filter(json_keys({v.j}), lambda k: NOT list_contains({allowed}, k))"
         cond = f"{jt} = 'OBJECT' AND len({extra}) > 0"
         msg = _cat(path, sql_str(": unexpected properties: "), f"array_to_string({extra}, ', ')")
         checks.append(problem(cond, "property_unexpected", msg))
     if "items" in schema:
-        x, i = f"x{depth}", f"i{depth}"
-        item_path = _cat(path, "'['", f"CAST({i} - 1 AS VARCHAR)", "']'")
-        item_checks = _node(schema["items"], x, item_path, depth + 1, ok=ok)
-        if item_checks:
-            elements = f"json_extract({v}, '$[*]')"
-            if ok:
-                each = f"list_bool_and(list_transform({elements}, lambda {x}: {_all(item_checks)}))"
-                lists.append(
-                    f"(CASE WHEN {jt} = 'ARRAY' THEN coalesce({each}, true) ELSE true END)"
-                )
-            else:
-                per_item = f"lambda {x}, {i}: {_flatten(item_checks)}"
-                lists.append(
-                    f"(CASE WHEN {jt} = 'ARRAY' THEN "
-                    f"flatten(list_transform({elements}, {per_item})) ELSE {NO_PROBLEMS} END)"
-                )
+        lists.extend(_items(schema["items"], v, path, depth, ok=ok))
     if ok:
         return checks + lists
     return ([f"[{', '.join(checks)}]"] if checks else []) + lists
+
+
+def _children(
+    props: dict[str, Any], required: list[str], v: JsonVal, path: str, depth: int, *, ok: bool
+) -> str:
+    """Checks of an object's properties. The types and texts of all children come from
+    two multi-path calls (one parse each), bound to a lambda parameter (a SQL "let"), so
+    each child is read as o<depth>.t[k] / o<depth>.s[k], never re-parsed."""
+    keys = list(props) + [r for r in required if r not in props]
+    o = f"o{depth}"
+    ptrs = ", ".join(sql_str(json_pointer(k)) for k in keys)
+
+    def child(key: str) -> JsonVal:
+        k = keys.index(key) + 1
+        return JsonVal(f"{o}.t[{k}]", f"{o}.s[{k}]", f"{o}.s[{k}]")
+
+    missing = []
+    for r in required:
+        cond = f"{child(r).t} IS NULL"
+        msg = _cat(path, sql_str("." + r + ": required property missing"))
+        missing.append(f"(({cond}) IS NOT TRUE)" if ok else problem(cond, "property_missing", msg))
+    inner = missing if ok or not missing else [f"[{', '.join(missing)}]"]
+    for key, sub in props.items():
+        inner.extend(_node(sub, child(key), _cat(path, sql_str("." + key)), depth + 1, ok=ok))
+    body, empty = (_all(inner), "true") if ok else (_flatten(inner), NO_PROBLEMS)
+    bound = f"{{'t': json_type({v.j}, [{ptrs}]), 's': json_extract_string({v.j}, [{ptrs}])}}"
+    return (
+        f"(CASE WHEN {v.t} = 'OBJECT' THEN list_transform([{bound}], "
+        f"lambda {o}: {body})[1] ELSE {empty} END)"
+    )
+
+
+def _items(items: dict[str, Any], v: JsonVal, path: str, depth: int, *, ok: bool) -> list[str]:
+    """Checks of every element of an array (each element parsed once per use)."""
+    x, i = f"x{depth}", f"i{depth}"
+    item = JsonVal(f"json_type({x})", f"({x} ->> '$')", x)
+    item_path = _cat(path, "'['", f"CAST({i} - 1 AS VARCHAR)", "']'")
+    item_checks = _node(items, item, item_path, depth + 1, ok=ok)
+    if not item_checks:
+        return []
+    elements = f"json_extract({v.j}, '$[*]')"
+    if ok:
+        each = f"list_bool_and(list_transform({elements}, lambda {x}: {_all(item_checks)}))"
+        return [f"(CASE WHEN {v.t} = 'ARRAY' THEN coalesce({each}, true) ELSE true END)"]
+    per_item = f"lambda {x}, {i}: {_flatten(item_checks)}"
+    return [
+        f"(CASE WHEN {v.t} = 'ARRAY' THEN "
+        f"flatten(list_transform({elements}, {per_item})) ELSE {NO_PROBLEMS} END)"
+    ]

@@ -1,7 +1,9 @@
 """The dlt source for collected event files: the raw layer (dataset `raw`).
 
-Files are read in bounded batches (reader.py), validated in bulk in DuckDB (validate.py)
-and handed to dlt as Arrow tables, written as parquet and appended to DuckDB.
+Files are read in bounded batches (reader.py) and validated in bulk in DuckDB
+(validate.py), which writes the valid and rejected rows straight to parquet files that dlt
+imports into its load package as they are (no Arrow round trip, no rewrite by dlt) and
+appends to DuckDB.
 
 Exactly-once per file: the set of loaded files lives in the dlt source state, which dlt
 commits together with the load package. A run killed before its package is committed
@@ -13,10 +15,12 @@ from __future__ import annotations
 
 import logging
 import queue
+import shutil
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 import dlt
@@ -35,10 +39,10 @@ from ingestion.reader import (
 from ingestion.validate import (
     EVENTS_SCHEMA,
     REJECTED_SCHEMA,
+    Spooled,
     Validated,
     Validator,
     batch_to_table,
-    count_by_file,
     line_depths,
 )
 from spoor.progress import stage
@@ -102,8 +106,9 @@ class _Batcher:
     Yields one `_FileResult` per statement (its valid and rejected rows, any files) and,
     after it, one with the manifest rows of the files whose last lines it held."""
 
-    def __init__(self, validator: Validator, batch_lines: int) -> None:
+    def __init__(self, validator: Validator, batch_lines: int, spool_dir: str) -> None:
         self.validator = validator
+        self.spool_dir = spool_dir
         self.batch_lines = max(1, batch_lines)
         self.tables: list[pa.Table] = []
         self.lines = 0
@@ -127,14 +132,12 @@ class _Batcher:
         if self.tables:
             table = pa.concat_tables(self.tables)
             self.tables, self.lines = [], 0
-            result = self.validator.validate_table(table)
-            for key, counts in (
-                ("valid", count_by_file(result.valid)),
-                ("rejected", count_by_file(result.rejected)),
-                ("blank", result.blank_by_file),
-            ):
-                for file, n in counts.items():
-                    setattr(self.open[file], key, getattr(self.open[file], key) + n)
+            result = self.validator.validate_table(table, spool_dir=self.spool_dir)
+            for file, (valid, rejected, blank) in result.by_file.items():
+                counts = self.open[file]
+                counts.valid += valid
+                counts.rejected += rejected
+                counts.blank += blank
             yield _FileResult(validated=result)
         done = [c for c in self.open.values() if c.read]
         if done:
@@ -260,6 +263,30 @@ def list_event_files(
     return fs, refs
 
 
+def _spool_dir() -> Path:
+    """A fresh folder for the validator's parquet files inside the pipeline's working
+    folder: the same file system as the load package, so dlt imports them by hard link.
+    Each file is removed once imported; a killed run's leftovers are removed here."""
+    spool = Path(dlt.current.pipeline().working_dir) / "spoor_spool"
+    shutil.rmtree(spool, ignore_errors=True)
+    spool.mkdir(parents=True)
+    return spool
+
+
+def _rows(
+    item: _FileResult, table: pa.Table | None, spooled: Spooled | None, schema: pa.Schema
+) -> Iterator[Any]:
+    """A batch's rows for a resource: the Arrow table of the (empty) first item, or the
+    parquet file DuckDB spooled, imported as is (`hints` gives dlt the Arrow schema)."""
+    if item.first and table is not None:
+        yield _with_load_id(table)
+    elif spooled is not None:
+        hints = _with_load_id(schema.empty_table())
+        yield dlt.mark.with_file_import(spooled.path, "parquet", spooled.rows, hints=hints)
+        # resumed once dlt has taken the item: its package holds its own link (or copy)
+        Path(spooled.path).unlink(missing_ok=True)
+
+
 def _with_load_id(table: pa.Table) -> pa.Table:
     load_id = dlt.current.load_package_state()["load_id"]
     return table.append_column("_dlt_load_id", pa.repeat(pa.scalar(load_id), table.num_rows))
@@ -304,13 +331,15 @@ def spoor_events(
         )
         new = [ref for ref in refs if ref.file not in loaded]
         validator = Validator(plan)
+        validator.spool_load_id(dlt.current.load_package_state()["load_id"])
+        spool = _spool_dir()
         # An empty first item makes every table exist (typed) even before its first row.
         yield _FileResult(
             Validated(EVENTS_SCHEMA.empty_table(), REJECTED_SCHEMA.empty_table(), 0),
             MANIFEST_SCHEMA.empty_table(),
             first=True,
         )
-        batches = _Batcher(validator, batch_lines)
+        batches = _Batcher(validator, batch_lines, str(spool))
         try:
             with stage("load files", total=len(new), unit="files") as progress:
                 for kind, ref, value in _read_ahead(new, lambda ref: _reader(fs, ref)):
@@ -345,9 +374,9 @@ def spoor_events(
         columns=EVENTS_HINTS,
         file_format="parquet",
     )
-    def events(item: _FileResult) -> Iterator[pa.Table]:
-        if item.validated is not None and (item.first or item.validated.valid.num_rows):
-            yield _with_load_id(item.validated.valid)
+    def events(item: _FileResult) -> Iterator[Any]:
+        if item.validated is not None:
+            yield from _rows(item, item.validated.valid, item.validated.valid_file, EVENTS_SCHEMA)
 
     @dlt.transformer(
         data_from=event_files,
@@ -355,9 +384,10 @@ def spoor_events(
         write_disposition="append",
         file_format="parquet",
     )
-    def rejected_events(item: _FileResult) -> Iterator[pa.Table]:
-        if item.validated is not None and (item.first or item.validated.rejected.num_rows):
-            yield _with_load_id(item.validated.rejected)
+    def rejected_events(item: _FileResult) -> Iterator[Any]:
+        if item.validated is not None:
+            v = item.validated
+            yield from _rows(item, v.rejected, v.rejected_file, REJECTED_SCHEMA)
 
     @dlt.transformer(
         data_from=event_files,

@@ -1,17 +1,19 @@
-"""Validate batches of lines in bulk: Arrow in, one DuckDB statement, Arrow out.
+"""Validate batches of lines in bulk: Arrow in, one DuckDB statement, Arrow or parquet out.
 
 The envelope rules (contract §1) and every event schema of the tracking plan (compiled by
 plan_sql.py) are evaluated in a single SELECT over the batch; Python never touches rows,
 except to find the few invalid-UTF-8 lines when Arrow refuses a batch.
 
 Output tables follow docs/design.md: `valid` is shaped like raw.events and `rejected` like
-raw.rejected_events (both without `_dlt_load_id`, added by the source).
+raw.rejected_events (as Arrow without `_dlt_load_id`, added by the caller; as spooled
+parquet files with it, for the source to hand to dlt).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -22,6 +24,7 @@ from ingestion.plan import TrackingPlan
 from ingestion.plan_sql import (
     NO_PROBLEMS,
     PROBLEM,
+    JsonVal,
     compile_plan,
     compile_plan_ok,
     problem,
@@ -29,7 +32,7 @@ from ingestion.plan_sql import (
 )
 from ingestion.reader import LineBatch
 
-# Envelope fields, read with one json_extract call per line (one parse for all of them).
+# Envelope fields, read with one multi-path json_type and json_extract_string per line.
 FIELDS = [
     "messageId",
     "type",
@@ -47,6 +50,7 @@ FIELDS = [
     "traits",
     "context",
 ]
+OBJECT_FIELDS = ["properties", "traits", "context"]
 TIMESTAMP_FIELDS = ["timestamp", "originalTimestamp", "sentAt", "receivedAt"]
 MESSAGE_TYPES = ["track", "page", "screen", "identify", "alias", "group"]
 ISO_8601 = (
@@ -118,11 +122,25 @@ BATCH_SCHEMA = INPUT_SCHEMA.append(pa.field("max_depth", pa.int32()))
 
 
 @dataclass
+class Spooled:
+    """Rows DuckDB wrote to a parquet file (for dlt to import as is)."""
+
+    path: str
+    rows: int
+
+
+@dataclass
 class Validated:
-    valid: pa.Table
-    rejected: pa.Table
+    """One batch's outcome: Arrow tables, or (when spooled) parquet files."""
+
+    valid: pa.Table | None
+    rejected: pa.Table | None
     blank_lines: int  # whitespace-only lines: not messages, counted in no table
     blank_by_file: dict[str, int] = field(default_factory=dict)
+    # file -> [valid, rejected, blank] lines of this batch
+    by_file: dict[str, list[int]] = field(default_factory=dict)
+    valid_file: Spooled | None = None
+    rejected_file: Spooled | None = None
 
 
 def _col(name: str) -> str:
@@ -130,8 +148,14 @@ def _col(name: str) -> str:
 
 
 def _f(name: str) -> str:
-    """The field as extracted JSON (NULL when absent)."""
-    return f"f_{_col(name)}"
+    """The field as JSON text (NULL when absent): parses the line again, so only for
+    messages (built for rejected lines only)."""
+    return f"json_extract(line, {sql_str('$.' + name)})"
+
+
+def _json(name: str) -> str:
+    """An object field's JSON text, NULL when it is not an object (column j_<field>)."""
+    return f"j_{_col(name)}"
 
 
 def _type(name: str) -> str:
@@ -287,20 +311,27 @@ def envelope_checks(max_depth: int) -> list[tuple[str, str, str]]:
     return checks
 
 
-def build_sql(plan: TrackingPlan) -> str:
-    """One SELECT over table `batch` (INPUT_SCHEMA). Each line is parsed once for all
-    envelope fields (one multi-path json_extract); the small extracted values are typed
-    once per row (columns t_/s_/ts_/iso_<field>), and every check reads those columns.
-    Rows that pass every check (nearly all) take a boolean fast path; the list of
-    problems (with messages) is only built for the others."""
+def build_sql(plan: TrackingPlan, source: str = "batch") -> str:
+    """One SELECT over table `source` (BATCH_SCHEMA). Each line is parsed a fixed number
+    of times for all envelope fields together: json_valid, one multi-path json_type (the
+    line's and every field's type) and one multi-path json_extract_string (every field's
+    text, objects as JSON text); every check reads those columns (t_/s_/j_/ts_/iso_<field>),
+    never re-parsing a field. Rows that pass every check (nearly all) take a boolean fast
+    path; the list of problems (with messages) is only built for the others."""
     paths = ", ".join(sql_str("$." + name) for name in FIELDS)
-    unpack = ",\n        ".join(f"f[{i + 1}] AS {_f(n)}" for i, n in enumerate(FIELDS))
-    typed = ",\n        ".join(f"json_type({_f(n)}) AS {_type(n)}" for n in FIELDS)
-    texts = ",\n        ".join(
-        f"CASE WHEN {_type(n)} = 'VARCHAR' THEN {_f(n)} ->> '$' END AS {_text(n)}" for n in FIELDS
+    unpack = ",\n        ".join(
+        f"t[{i + 2}] AS {_type(n)},\n        "
+        + (
+            f"CASE WHEN t[{i + 2}] = 'OBJECT' THEN s[{i + 1}] END AS {_json(n)}"
+            if n in OBJECT_FIELDS
+            else f"CASE WHEN t[{i + 2}] = 'VARCHAR' THEN s[{i + 1}] END AS {_text(n)}"
+        )
+        for i, n in enumerate(FIELDS)
     )
+    # ISO 8601 allows a decimal comma and a lower-case z; DuckDB's cast takes neither.
     stamps = ",\n        ".join(
-        f"TRY_CAST({_text(n)} AS TIMESTAMPTZ) AS ts_{_col(n)}" for n in TIMESTAMP_FIELDS
+        f"TRY_CAST(replace(replace({_text(n)}, ',', '.'), 'z', 'Z') AS TIMESTAMPTZ) AS ts_{_col(n)}"
+        for n in TIMESTAMP_FIELDS
     )
     isos = ",\n        ".join(
         f"coalesce(regexp_full_match({_text(n)}, {sql_str(ISO_8601)}) "
@@ -310,51 +341,48 @@ def build_sql(plan: TrackingPlan) -> str:
     event = (
         f"(CASE WHEN {_text('type')} = 'track' AND {_nonempty('event')} THEN {_text('event')} END)"
     )
-    props = (
-        f"(CASE WHEN NOT {_present('properties')} THEN '{{}}'::JSON "
-        f"WHEN {_type('properties')} = 'OBJECT' THEN {_f('properties')} END)"
+    # properties as the plan sees them: absent (or null) is an empty object
+    props_t = (
+        f"(CASE WHEN NOT {_present('properties')} OR {_type('properties')} = 'OBJECT' "
+        "THEN 'OBJECT' END)"
     )
+    props_j = f"(CASE WHEN NOT {_present('properties')} THEN '{{}}' ELSE {_json('properties')} END)"
+    props = JsonVal("props_t", "props_j", "props_j")
     env = envelope_checks(plan.max_nesting_depth)
     env_ok = " AND ".join(f"({c}) IS NOT TRUE" for c, _, _ in env)
     env_list = ", ".join(problem(c, code, m) for c, code, m in env)
-    checks = f"list_concat([{env_list}]::{PROBLEM}[], {compile_plan(plan, 'ev', 'props')})"
-    obj = lambda name: f"(CASE WHEN {_type(name)} = 'OBJECT' THEN {_f(name)} END)"  # noqa: E731
+    checks = f"list_concat([{env_list}]::{PROBLEM}[], {compile_plan(plan, 'ev', props)})"
     return f"""
 WITH parsed AS (
     SELECT *,
-        CASE WHEN pre_reasons IS NULL AND NOT ok_json
-            THEN trim(line, ' ' || chr(9) || chr(13)) = '' ELSE false END AS blank,
-        CASE WHEN ok_json THEN json_type(line) END AS line_type
-    FROM (SELECT *, pre_reasons IS NULL AND json_valid(line) AS ok_json FROM batch)
+        CASE WHEN pre_reasons IS NULL AND json_valid(line)
+            THEN json_type(line, ['$', {paths}]) END AS t
+    FROM {source}
 ), fields AS (
     SELECT *,
-        CASE WHEN line_type = 'OBJECT' THEN json_extract(line, [{paths}]) END AS f
+        t[1] AS line_type,
+        CASE WHEN pre_reasons IS NULL AND t IS NULL
+            THEN trim(line, ' ' || chr(9) || chr(13)) = '' ELSE false END AS blank,
+        CASE WHEN t[1] = 'OBJECT' THEN json_extract_string(line, [{paths}]) END AS s
     FROM parsed
 ), unpacked AS (
-    SELECT * EXCLUDE (f),
+    SELECT * EXCLUDE (t, s),
         {unpack}
     FROM fields
-), typed AS (
-    SELECT *,
-        {typed}
-    FROM unpacked
-), texts AS (
-    SELECT *,
-        {texts}
-    FROM typed
 ), stamped AS (
     SELECT *,
         {stamps}
-    FROM texts
+    FROM unpacked
 ), envelope AS MATERIALIZED (
     SELECT *,
         {isos},
         {event} AS ev,
-        {props} AS props
+        {props_t} AS props_t,
+        {props_j} AS props_j
     FROM stamped
 ), fast AS (
     SELECT *,
-        line_type = 'OBJECT' AND ({env_ok}) AND ({compile_plan_ok(plan, "ev", "props")})
+        line_type = 'OBJECT' AND ({env_ok}) AND ({compile_plan_ok(plan, "ev", props)})
             AS all_ok
     FROM envelope
 ), checked AS (
@@ -390,13 +418,13 @@ SELECT
     ts_originaltimestamp AS original_timestamp,
     ts_sentat AS sent_at,
     ts_receivedat AS received_at,
-    {obj("properties")}::VARCHAR AS properties,
-    {obj("traits")}::VARCHAR AS traits,
-    {obj("context")}::VARCHAR AS context,
+    {_json("properties")} AS properties,
+    {_json("traits")} AS traits,
+    {_json("context")} AS context,
     CASE WHEN is_valid THEN md5(json_merge_patch(line, '{{"receivedAt":null}}')) END
         AS payload_hash,
     source_id, received_day, file, line_number,
-    coalesce(raw_line, line) AS raw_line,
+    CASE WHEN NOT is_valid THEN coalesce(raw_line, line) END AS raw_line,
     raw_bytes,
     CASE WHEN NOT is_valid THEN coalesce(
         pre_reasons, list_sort(list_distinct(list_transform(problems, lambda p: p.r)))) END
@@ -420,36 +448,79 @@ class Validator:
         self.con.execute(f"SET memory_limit = '{VALIDATOR_MEMORY_LIMIT}'")
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
-        # Bind and plan the (large) statement once, over a temp table that each batch
-        # refills (a registered Arrow object would be captured by the prepared plan).
+        # Bind and plan the (large) statement once (planning costs ~0.2 s of CPU), from a
+        # temp table each batch refills (a registered Arrow object would be captured by
+        # the prepared plan) into a temp table of results, read by the outputs.
         self.con.register("batch_arrow", BATCH_SCHEMA.empty_table())
         self.con.execute("CREATE TEMP TABLE batch AS SELECT * FROM batch_arrow")
         self.con.unregister("batch_arrow")
-        self.con.execute(f"PREPARE validate_batch AS {self.sql}")
+        self.con.execute(f"CREATE TEMP TABLE result AS {self.sql}")
+        self.con.execute(f"PREPARE validate_batch AS INSERT INTO result {self.sql}")
+        self.spooled = 0
 
     def close(self) -> None:
         self.con.close()
 
-    def validate_table(self, table: pa.Table) -> Validated:
+    def validate_table(self, table: pa.Table, *, spool_dir: str | None = None) -> Validated:
         """Validate an INPUT_SCHEMA table (used directly by replay), optionally with its
-        `max_depth` column (BATCH_SCHEMA) already computed."""
+        `max_depth` column (BATCH_SCHEMA) already computed.
+
+        With `spool_dir`, DuckDB writes the valid and rejected rows straight to parquet
+        files there, shaped like raw.events / raw.rejected_events including the
+        `_dlt_load_id` set by `spool_load_id`: no Arrow round trip through Python, and no
+        parquet writing by dlt."""
         self.con.execute("DELETE FROM batch")
+        self.con.execute("DELETE FROM result")
         if "max_depth" not in table.column_names:  # the source computes it while reading
             table = table.append_column("max_depth", line_depths(table["line"]))
         self.con.register("batch_arrow", table)
         try:
             self.con.execute("INSERT INTO batch SELECT * FROM batch_arrow")
-            out = self.con.sql("EXECUTE validate_batch").to_arrow_table()
         finally:
             self.con.unregister("batch_arrow")
-        # blank (whitespace-only) lines are not messages: counted, in neither table
-        blank = out["blank_line"]
-        mask = out["is_valid"]
+        self.con.execute("EXECUTE validate_batch")
+        by_file = {
+            file: [valid, rejected, blank]
+            for file, valid, rejected, blank in self.con.execute(
+                "SELECT file, count(*) FILTER (is_valid), "
+                "count(*) FILTER (NOT is_valid AND NOT blank_line), count(*) FILTER (blank_line) "
+                "FROM result GROUP BY file"
+            ).fetchall()
+        }
+        blank_by_file = {f: n[2] for f, n in by_file.items() if n[2]}
+        blank_lines = sum(blank_by_file.values())
+        if spool_dir is not None:
+            return Validated(
+                None,
+                None,
+                blank_lines,
+                blank_by_file,
+                by_file,
+                self._spool(spool_dir, "events", EVENTS_SQL_COLUMNS, "is_valid"),
+                self._spool(spool_dir, "rejected", REJECTED_SCHEMA.names, REJECTED_WHERE),
+            )
+        out = self.con.sql("SELECT * FROM result").to_arrow_table()
+        mask, blank = out["is_valid"], out["blank_line"]
         valid = out.filter(mask).select(EVENTS_SCHEMA.names).cast(EVENTS_SCHEMA)
         rejected = out.filter(pc.and_not(pc.invert(mask), blank)).select(REJECTED_SCHEMA.names)
-        blank_lines = pc.sum(blank).as_py() or 0
-        by_file = count_by_file(out.filter(blank)) if blank_lines else {}
-        return Validated(valid, rejected.cast(REJECTED_SCHEMA), blank_lines, by_file)
+        return Validated(valid, rejected.cast(REJECTED_SCHEMA), blank_lines, blank_by_file, by_file)
+
+    def _spool(self, spool_dir: str, name: str, columns: list[str], where: str) -> Spooled | None:
+        rows = self.con.execute(f"SELECT count(*) FROM result WHERE {where}").fetchone()[0]
+        if not rows:
+            return None
+        self.spooled += 1
+        path = str(Path(spool_dir) / f"{name}.{self.spooled}.parquet")
+        select = ", ".join(columns)
+        self.con.execute(
+            f"COPY (SELECT {select}, getvariable('spoor_load_id') AS _dlt_load_id "
+            f"FROM result WHERE {where}) TO {sql_str(path)} (FORMAT parquet)"
+        )
+        return Spooled(path, rows)
+
+    def spool_load_id(self, load_id: str) -> None:
+        """The `_dlt_load_id` written into spooled files."""
+        self.con.execute("SET VARIABLE spoor_load_id = ?", [load_id])
 
     def validate_batch(
         self, batch: LineBatch, *, file: str, source_id: str | None, received_day: date | None
@@ -459,13 +530,13 @@ class Validator:
         )
 
 
-def count_by_file(table: pa.Table) -> dict[str, int]:
-    """Rows per value of the `file` column."""
-    if table.num_rows == 0:
-        return {}
-    counts = pc.value_counts(table["file"])
-    values, ns = counts.field("values").to_pylist(), counts.field("counts").to_pylist()
-    return dict(zip(values, ns, strict=True))
+# Spooled columns: the object fields typed JSON (parquet's JSON logical type), so the
+# warehouse takes them without a VARCHAR -> JSON cast.
+EVENTS_SQL_COLUMNS = [
+    f"CAST({n} AS JSON) AS {n}" if n in ("properties", "traits", "context") else n
+    for n in EVENTS_SCHEMA.names
+]
+REJECTED_WHERE = "NOT is_valid AND NOT blank_line"
 
 
 def batch_to_table(
