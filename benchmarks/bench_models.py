@@ -94,8 +94,9 @@ def load(events: Path, warehouse: Path, day_from: date | None, day_until: date |
     return sh([sys.executable, "-c", code, *args])
 
 
-def dbt(warehouse: Path, work: Path, *args: str, env: dict | None = None,
-        name: str | None = None) -> float:
+def dbt(
+    warehouse: Path, work: Path, *args: str, env: dict | None = None, name: str | None = None
+) -> float:
     cmd = [sys.executable, "-m", "dbt.cli.main", *args, "--project-dir", str(DBT_DIR),
            "--profiles-dir", str(DBT_DIR), "--target-path", str(work / "target"),
            "--log-path", str(work / "logs")]  # fmt: skip
@@ -193,8 +194,9 @@ def main(argv: list[str] | None = None) -> int:
 
     wh2 = copy(base, runs / "mem.duckdb")
     dbt(wh2, runs, "seed")
-    out["full_2gb"] = dbt(wh2, runs, "run", env={"SPOOR_DUCKDB_MEMORY_LIMIT": "2GB"},
-                          name="full_2gb")
+    out["full_2gb"] = dbt(
+        wh2, runs, "run", env={"SPOOR_DUCKDB_MEMORY_LIMIT": "2GB"}, name="full_2gb"
+    )
     print(f"(4) full dbt run, 2GB cap: {out['full_2gb']:8.1f} s")
 
     print(f"full / bare:        {out['full'] / bare_s:6.1f}x  (target <= 6x)")

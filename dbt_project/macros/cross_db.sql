@@ -85,3 +85,122 @@
 {% macro default__json_text_list(expr) -%}
     cast({{ expr }} as varchar[])
 {%- endmacro %}
+
+{#- Several text fields of one JSON column, parsed once: `json_record(expr, paths)` in one
+    CTE, then `json_record_text(record, path)` per field (paths dotted, as json_text's).
+    DuckDB parses the document once into a struct; the default keeps the JSON and reads
+    each path with json_text. -#}
+{% macro json_record(expr, paths) -%}
+    {{ return(adapter.dispatch('json_record', 'spoor')(expr, paths)) }}
+{%- endmacro %}
+{% macro default__json_record(expr, paths) -%}
+    {{ expr }}
+{%- endmacro %}
+{% macro duckdb__json_record(expr, paths) -%}
+    {%- set schema = {} -%}
+    {%- for path in paths -%}
+        {%- set node = namespace(fields=schema) -%}
+        {%- set keys = path.split('.') -%}
+        {%- for key in keys -%}
+            {%- if loop.last -%}
+                {%- do node.fields.update({key: 'VARCHAR'}) -%}
+            {%- else -%}
+                {%- if key not in node.fields -%}{%- do node.fields.update({key: {}}) -%}{%- endif -%}
+                {%- set node.fields = node.fields[key] -%}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    json_transform({{ expr }}, '{{ tojson(schema) }}')
+{%- endmacro %}
+
+{% macro json_record_text(record, path) -%}
+    {{ return(adapter.dispatch('json_record_text', 'spoor')(record, path)) }}
+{%- endmacro %}
+{% macro default__json_record_text(record, path) -%}
+    {{ json_text(record, path) }}
+{%- endmacro %}
+{% macro duckdb__json_record_text(record, path) -%}
+    {{ record }}{% for key in path.split('.') %}['{{ key }}']{% endfor %}
+{%- endmacro %}
+
+{#- `expr` cast to `type`, null where it does not convert. -#}
+{% macro safe_cast(expr, type) -%}
+    {{ return(adapter.dispatch('safe_cast', 'spoor')(expr, type)) }}
+{%- endmacro %}
+{% macro default__safe_cast(expr, type) -%}
+    {{ dbt.safe_cast(expr, type) }}
+{%- endmacro %}
+{% macro duckdb__safe_cast(expr, type) -%}
+    try_cast({{ expr }} as {{ type }})
+{%- endmacro %}
+
+{#- Aggregates: `value` on the row with the smallest / largest `order_expr` (null values
+    are kept, not skipped). `order_expr` may be a list: compared in order, as a tie-break. -#}
+{% macro value_at_min(value, order_expr) -%}
+    {{ return(adapter.dispatch('value_at_min', 'spoor')(value, order_expr)) }}
+{%- endmacro %}
+{% macro default__value_at_min(value, order_expr) -%}
+    min_by({{ value }}, {{ order_key(order_expr) }})
+{%- endmacro %}
+{% macro duckdb__value_at_min(value, order_expr) -%}
+    arg_min_null({{ value }}, {{ order_key(order_expr) }})
+{%- endmacro %}
+
+{% macro value_at_max(value, order_expr) -%}
+    {{ return(adapter.dispatch('value_at_max', 'spoor')(value, order_expr)) }}
+{%- endmacro %}
+{% macro default__value_at_max(value, order_expr) -%}
+    max_by({{ value }}, {{ order_key(order_expr) }})
+{%- endmacro %}
+{% macro duckdb__value_at_max(value, order_expr) -%}
+    arg_max_null({{ value }}, {{ order_key(order_expr) }})
+{%- endmacro %}
+
+{#- One comparable value from a list of expressions (compared left to right). -#}
+{% macro order_key(exprs) -%}
+    {{ return(adapter.dispatch('order_key', 'spoor')(exprs)) }}
+{%- endmacro %}
+{% macro default__order_key(exprs) -%}
+    {%- if exprs is string -%}{{ exprs }}{%- else -%}struct({{ exprs | join(', ') }}){%- endif -%}
+{%- endmacro %}
+{% macro duckdb__order_key(exprs) -%}
+    {%- if exprs is string -%}{{ exprs }}{%- else -%}({{ exprs | join(', ') }}){%- endif -%}
+{%- endmacro %}
+
+{#- A date `n` days after `date_expr` (n may be negative or an expression). -#}
+{% macro add_days(date_expr, n) -%}
+    {{ return(adapter.dispatch('add_days', 'spoor')(date_expr, n)) }}
+{%- endmacro %}
+{% macro default__add_days(date_expr, n) -%}
+    cast({{ dbt.dateadd('day', n, date_expr) }} as date)
+{%- endmacro %}
+{% macro duckdb__add_days(date_expr, n) -%}
+    ({{ date_expr }} + {{ n }})
+{%- endmacro %}
+
+{#- Select-list item expanding each row into one row per value start..stop (inclusive):
+    integers, or dates one day apart. -#}
+{% macro explode_range(start_expr, stop_expr, dates=false) -%}
+    {{ return(adapter.dispatch('explode_range', 'spoor')(start_expr, stop_expr, dates)) }}
+{%- endmacro %}
+{% macro default__explode_range(start_expr, stop_expr, dates) -%}
+    explode(sequence({{ start_expr }}, {{ stop_expr }}))
+{%- endmacro %}
+{% macro duckdb__explode_range(start_expr, stop_expr, dates) -%}
+    {%- if dates -%}
+    cast(unnest(generate_series({{ start_expr }}, {{ stop_expr }}, interval 1 day)) as date)
+    {%- else -%}
+    unnest(generate_series({{ start_expr }}, {{ stop_expr }}))
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The median (interpolated: the median of two values is their mean), an aggregate. -#}
+{% macro median(expr) -%}
+    {{ return(adapter.dispatch('median', 'spoor')(expr)) }}
+{%- endmacro %}
+{% macro default__median(expr) -%}
+    percentile_cont(0.5) within group (order by {{ expr }})
+{%- endmacro %}
+{% macro duckdb__median(expr) -%}
+    quantile_cont({{ expr }}, 0.5)
+{%- endmacro %}

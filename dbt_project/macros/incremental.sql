@@ -28,7 +28,7 @@
     insert into audit.build_watermarks values ('{{ this.identifier }}', {{ spoor_built_at() }})
 {%- endmacro %}
 
-{#- Message ids of raw.events to re-read in an incremental run of int_events_enriched.
+{#- Message ids of raw.events to re-read in an incremental run of stg_raw__events.
     With the window vars spoor__window_start (inclusive) / spoor__window_end (exclusive),
     dates: raw rows whose received_day is in [start - lookback, end). Otherwise: messages
     not built yet (anti-join, exact whatever order files were loaded in), copies from loads
@@ -42,7 +42,7 @@
     select distinct message_id
     from {{ source('raw', 'events') }}
     where
-        received_day >= cast('{{ window_start }}' as date) - {{ lookback }}
+        received_day >= {{ add_days("cast('" ~ window_start ~ "' as date)", -lookback) }}
         and received_day < cast('{{ window_end }}' as date)
     {%- else %}
     select message_id
@@ -53,7 +53,7 @@
     from {{ source('raw', 'events') }}
     where
         _dlt_load_id > (select max(load_id) from {{ built }})
-        or received_day >= (select max(received_date) from {{ built }}) - {{ lookback }}
+        or received_day >= {{ add_days('(select max(received_date) from ' ~ built ~ ')', -lookback) }}
     {%- endif %}
 {%- endmacro %}
 

@@ -18,7 +18,7 @@
 {#- JSON pointer for a dotted breakdown path minus its root (`context.a.b` -> `/a/b`). -#}
 {% macro spoor_path_pointer(path_expr) -%}
     ('/' || replace(replace(replace(
-        substr({{ path_expr }}, strpos({{ path_expr }}, '.') + 1), '~', '~0'), '/', '~1'), '.', '/'))
+        substr({{ path_expr }}, position('.' in {{ path_expr }}) + 1), '~', '~0'), '/', '~1'), '.', '/'))
 {%- endmacro %}
 
 {% macro spoor_add_seconds(ts_expr, seconds_expr) -%}
@@ -87,4 +87,62 @@
     {%- if var('spoor__include_bots', false) | string | lower == 'true' -%} true
     {%- else -%} not coalesce({{ is_bot_expr }}, false)
     {%- endif -%}
+{%- endmacro %}
+
+{#- The Segment context (contract §1) as fct_events flattens it: group -> {key: column}, and
+    top-level keys -> column. -#}
+{% macro spoor_context_shape() -%}
+    {{ return({
+        'campaign': {'source': 'campaign_source', 'medium': 'campaign_medium',
+                     'name': 'campaign_name', 'term': 'campaign_term', 'content': 'campaign_content'},
+        'page': {'url': 'page_url', 'path': 'page_path', 'referrer': 'page_referrer',
+                 'title': 'page_title', 'search': 'page_search'},
+        'app': {'name': 'app_name', 'version': 'app_version'},
+        'library': {'name': 'library_name', 'version': 'library_version'},
+        'locale': 'locale',
+        'timezone': 'timezone',
+    }) }}
+{%- endmacro %}
+
+{#- Text at a `context.*` breakdown path (data) of a row of fct_events columns (`alias`;
+    `columns`: the names it has, a missing one reads as null): a flattened column when the
+    path names one; otherwise (a whole group, or a key spoor does not keep) the value in
+    the context JSON rebuilt from those columns. -#}
+{% macro spoor_context_text(path_expr, alias, columns) -%}
+    {%- set shape = spoor_context_shape() -%}
+    case {{ path_expr }}
+        {%- for group, fields in shape.items() %}
+        {%- if fields is mapping %}
+        {%- for key, column in fields.items() %}
+        when 'context.{{ group }}.{{ key }}' then {{ spoor_column_or_null(alias, column, columns) }}
+        {%- endfor %}
+        {%- else %}
+        when 'context.{{ group }}' then {{ spoor_column_or_null(alias, fields, columns) }}
+        {%- endif %}
+        {%- endfor %}
+        else {{ spoor_json_text(spoor_context_json(alias, columns), spoor_path_pointer(path_expr)) }}
+    end
+{%- endmacro %}
+
+{% macro spoor_column_or_null(alias, column, columns) -%}
+    {{ alias ~ '.' ~ column if column in columns else 'cast(null as varchar)' }}
+{%- endmacro %}
+
+{#- The context JSON object rebuilt from fct_events columns. -#}
+{% macro spoor_context_json(alias, columns) -%}
+    {{ return(adapter.dispatch('spoor_context_json', 'spoor')(alias, columns)) }}
+{%- endmacro %}
+{% macro default__spoor_context_json(alias, columns) -%}
+    json_object(
+    {%- for group, fields in spoor_context_shape().items() %}
+        '{{ group }}',
+        {%- if fields is mapping %} json_object(
+            {%- for key, column in fields.items() %}
+            '{{ key }}', {{ spoor_column_or_null(alias, column, columns) }}{{ ',' if not loop.last }}
+            {%- endfor %}
+        )
+        {%- else %} {{ spoor_column_or_null(alias, fields, columns) }}
+        {%- endif %}{{ ',' if not loop.last }}
+    {%- endfor %}
+    )
 {%- endmacro %}

@@ -10,7 +10,7 @@ select
     received_date,
     received_at - occurred_at as lateness,
     case
-        when cast(occurred_at as date) >= received_date - {{ var('spoor__lookback_days', 3) | int }}
+        when cast(occurred_at as date) >= {{ add_days('received_date', -(var('spoor__lookback_days', 3) | int)) }}
             then 'lookback'
         else 'beyond_lookback'
     end as handled_by,
@@ -19,4 +19,4 @@ select
     source_id,
     file
 from {{ ref('fct_events') }}
-where received_at - occurred_at > interval ({{ var('spoor__session_timeout_minutes') | int }}) minute
+where {{ seconds_between('occurred_at', 'received_at') }} > {{ (var('spoor__session_timeout_minutes') | int) * 60 }}

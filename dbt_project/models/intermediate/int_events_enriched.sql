@@ -1,7 +1,6 @@
 -- Each event with its device (user agent), country (IP), traffic source and GA4 channel.
 -- The raw IP is dropped here: only its country and /24 prefix go on.
--- Incremental: re-reads the raw messages macro spoor_raw_message_ids_to_reprocess picks
--- and rewrites those whose winning copy (file, line) is new or changed.
+-- Incremental: the staged rows (re)written since this model's last build.
 {{ config(
     materialized='incremental',
     incremental_strategy='delete+insert',
@@ -9,25 +8,30 @@
     on_schema_change='sync_all_columns',
     post_hook=["{{ spoor_record_watermark() }}"],
 ) }}
+{#- Staged columns carried on unchanged (not the IP, nor what no later model reads). #}
+{%- set passthrough = [
+    'event_id', 'event_type', 'event_name', 'page_name', 'anonymous_id', 'user_id',
+    'occurred_at', 'received_at', 'received_date', 'properties', 'traits',
+    'page_url', 'page_path', 'page_referrer', 'page_title', 'page_search',
+    'campaign_source', 'campaign_medium', 'campaign_name', 'campaign_term', 'campaign_content',
+    'locale', 'timezone', 'library_name', 'library_version', 'app_name', 'app_version',
+    'context_device_type', 'context_os_name', 'context_os_version', 'user_agent',
+    'source_id', 'file', 'line_number', 'load_id',
+] %}
 with
 
 events as (
 
     select
-        staged.*,
-        {{ url_host('staged.page_referrer') }} as referrer_host,
-        {{ url_host('staged.page_url') }} as page_host
-    from {{ ref('stg_raw__events') }} as staged
+        {%- for column in passthrough %}
+            {{ column }},
+        {%- endfor %}
+        ip,
+        {{ url_host('page_referrer') }} as referrer_host,
+        {{ url_host('page_url') }} as page_host
+    from {{ ref('stg_raw__events') }}
     {%- if is_incremental() %}
-    where
-        staged.event_id in ({{ spoor_raw_message_ids_to_reprocess(this) }})
-        and not exists (
-            select 1 from {{ this }} as built
-            where
-                built.event_id = staged.event_id
-                and built.file = staged.file
-                and built.line_number = staged.line_number
-        )
+    where _built_at > {{ spoor_watermark() }}
     {%- endif %}
 
 ),
@@ -98,7 +102,13 @@ mediums as (
 )
 
 select
-    mediums.* exclude (ip, page_host, external_referrer_host),
+    {%- for column in passthrough %}
+        mediums.{{ column }},
+    {%- endfor %}
+    mediums.referrer_host,
+    mediums.traffic_source,
+    mediums.source_category,
+    mediums.traffic_medium,
     {{ ip_prefix('mediums.ip') }} as ip_prefix,
     ips.country_code,
     {{ channel_grouping('traffic_source', 'traffic_medium', 'lower(campaign_name)',

@@ -61,27 +61,26 @@ gaps as (
 
     select
         *,
-        {{ seconds_between(
+        coalesce({{ seconds_between(
             'lag(occurred_at) over (partition by person_id, device_key order by occurred_at, event_id)',
-            'occurred_at') }} as seconds_since_previous
+            'occurred_at') }} > {{ timeout_s }}, true) as is_visit_start
     from events
 
 ),
 
+-- One ordered pass numbers the visits and carries each visit's start time (the latest
+-- visit start so far), so the split below needs no window of its own.
 visits as (
 
     select
         *,
-        sum(case
-            when seconds_since_previous is null or seconds_since_previous > {{ timeout_s }}
-                then 1
-            else 0
-        end)
-            over (
-                partition by person_id, device_key order by occurred_at, event_id
-                rows between unbounded preceding and current row
-            ) as visit_index
+        sum(case when is_visit_start then 1 else 0 end) over visit_order as visit_index,
+        max(case when is_visit_start then occurred_at end) over visit_order as visit_started_at
     from gaps
+    window visit_order as (
+        partition by person_id, device_key order by occurred_at, event_id
+        rows between unbounded preceding and current row
+    )
 
 ),
 
@@ -90,9 +89,7 @@ split as (
 
     select
         *,
-        floor({{ seconds_between(
-            'min(occurred_at) over (partition by person_id, device_key, visit_index)',
-            'occurred_at') }} / {{ max_s }}) as part_index
+        floor({{ seconds_between('visit_started_at', 'occurred_at') }} / {{ max_s }}) as part_index
     from visits
 
 ),

@@ -1,21 +1,94 @@
 -- One row per message: collector retries (same message_id in several files) collapse to
 -- the copy received first; ties go to the earliest file and line, so reruns agree.
+-- A table, not a view: four models read it, and parsing the JSON once is most of the cost.
+-- Incremental: re-reads the raw messages macro spoor_raw_message_ids_to_reprocess picks
+-- (all their copies) and rewrites those whose winning copy (file, line) is new or changed;
+-- rewritten rows get `_built_at`, which int_events_enriched follows.
+{%- set context_paths = [
+    'page.url', 'page.path', 'page.referrer', 'page.title', 'page.search',
+    'campaign.source', 'campaign.medium', 'campaign.name', 'campaign.term', 'campaign.content',
+    'locale', 'timezone', 'library.name', 'library.version', 'app.name', 'app.version',
+    'device.id', 'device.type', 'device.manufacturer', 'device.model', 'os.name', 'os.version',
+    'screen.width', 'screen.height', 'userAgent', 'ip',
+] %}
+{%- set page_properties = ['url', 'path', 'referrer', 'title', 'search'] %}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='event_id',
+    on_schema_change='sync_all_columns',
+    post_hook=["{{ spoor_record_watermark() }}"],
+) }}
 with
 
-source as (
+{% if is_incremental() %}
+-- The messages to re-read (with all their copies).
+to_reread as (
+    {{ spoor_raw_message_ids_to_reprocess(this) }}
+),
+{% endif %}
 
-    select * from {{ source('raw', 'events') }}
+-- Most messages have one copy: only the retried ones are ranked (sorting every row, let
+-- alone whole rows, costs far more than counting), and their losing copies dropped.
+retried as (
+
+    select message_id
+    from {{ source('raw', 'events') }}
+    {%- if is_incremental() %}
+    where message_id in (select message_id from to_reread)
+    {%- endif %}
+    group by message_id
+    having count(*) > 1
+
+),
+
+losing_copies as (
+
+    select
+        message_id,
+        file,
+        line_number
+    from (
+        select
+            message_id,
+            file,
+            line_number,
+            row_number() over (
+                partition by message_id order by received_at, file, line_number
+            ) as copy_rank
+        from {{ source('raw', 'events') }}
+        where message_id in (select message_id from retried)
+    ) as ranked
+    where copy_rank > 1
 
 ),
 
 deduplicated as (
 
     select
-        *,
-        row_number() over (
-            partition by message_id order by received_at, file, line_number
-        ) as copy_rank
-    from source
+        source.*,
+        {{ json_record('source.context', context_paths) }} as ctx,
+        {{ json_record('source.properties', page_properties) }} as props
+    from {{ source('raw', 'events') }} as source
+    where
+        not exists (
+            select 1 from losing_copies as lost
+            where
+                lost.message_id = source.message_id
+                and lost.file = source.file
+                and lost.line_number = source.line_number
+        )
+    {%- if is_incremental() %}
+        and source.message_id in (select message_id from to_reread)
+        -- a winning copy already built as it is stays
+        and not exists (
+            select 1 from {{ this }} as built
+            where
+                built.event_id = source.message_id
+                and built.file = source.file
+                and built.line_number = source.line_number
+        )
+        {%- endif %}
 
 ),
 
@@ -47,42 +120,42 @@ renamed as (
         properties,
         traits,
 
-        coalesce({{ json_text('context', 'page.url') }}, {{ json_text('properties', 'url') }}) as page_url,
-        coalesce({{ json_text('context', 'page.path') }}, {{ json_text('properties', 'path') }}) as page_path,
-        coalesce({{ json_text('context', 'page.referrer') }}, {{ json_text('properties', 'referrer') }}) as page_referrer,
-        coalesce({{ json_text('context', 'page.title') }}, {{ json_text('properties', 'title') }}) as page_title,
-        coalesce({{ json_text('context', 'page.search') }}, {{ json_text('properties', 'search') }}) as page_search,
-        {{ json_text('context', 'campaign.source') }} as campaign_source,
-        {{ json_text('context', 'campaign.medium') }} as campaign_medium,
-        {{ json_text('context', 'campaign.name') }} as campaign_name,
-        {{ json_text('context', 'campaign.term') }} as campaign_term,
-        {{ json_text('context', 'campaign.content') }} as campaign_content,
-        {{ json_text('context', 'locale') }} as locale,
-        {{ json_text('context', 'timezone') }} as timezone,
-        {{ json_text('context', 'library.name') }} as library_name,
-        {{ json_text('context', 'library.version') }} as library_version,
-        {{ json_text('context', 'app.name') }} as app_name,
-        {{ json_text('context', 'app.version') }} as app_version,
-        {{ json_text('context', 'device.id') }} as device_id,
-        {{ json_text('context', 'device.type') }} as context_device_type,
-        {{ json_text('context', 'device.manufacturer') }} as device_manufacturer,
-        {{ json_text('context', 'device.model') }} as device_model,
-        {{ json_text('context', 'os.name') }} as context_os_name,
-        {{ json_text('context', 'os.version') }} as context_os_version,
-        try_cast({{ json_text('context', 'screen.width') }} as integer) as screen_width,
-        try_cast({{ json_text('context', 'screen.height') }} as integer) as screen_height,
-        {{ json_text('context', 'userAgent') }} as user_agent,
+        {%- for field in page_properties %}
+            coalesce(
+                {{ json_record_text('ctx', 'page.' ~ field) }}, {{ json_record_text('props', field) }}
+            ) as page_{{ field }},
+        {%- endfor %}
+        {{ json_record_text('ctx', 'campaign.source') }} as campaign_source,
+        {{ json_record_text('ctx', 'campaign.medium') }} as campaign_medium,
+        {{ json_record_text('ctx', 'campaign.name') }} as campaign_name,
+        {{ json_record_text('ctx', 'campaign.term') }} as campaign_term,
+        {{ json_record_text('ctx', 'campaign.content') }} as campaign_content,
+        {{ json_record_text('ctx', 'locale') }} as locale,
+        {{ json_record_text('ctx', 'timezone') }} as timezone,
+        {{ json_record_text('ctx', 'library.name') }} as library_name,
+        {{ json_record_text('ctx', 'library.version') }} as library_version,
+        {{ json_record_text('ctx', 'app.name') }} as app_name,
+        {{ json_record_text('ctx', 'app.version') }} as app_version,
+        {{ json_record_text('ctx', 'device.id') }} as device_id,
+        {{ json_record_text('ctx', 'device.type') }} as context_device_type,
+        {{ json_record_text('ctx', 'device.manufacturer') }} as device_manufacturer,
+        {{ json_record_text('ctx', 'device.model') }} as device_model,
+        {{ json_record_text('ctx', 'os.name') }} as context_os_name,
+        {{ json_record_text('ctx', 'os.version') }} as context_os_version,
+        {{ safe_cast(json_record_text('ctx', 'screen.width'), 'integer') }} as screen_width,
+        {{ safe_cast(json_record_text('ctx', 'screen.height'), 'integer') }} as screen_height,
+        {{ json_record_text('ctx', 'userAgent') }} as user_agent,
         -- The raw IP stops here: later layers get its country and /24 prefix only.
-        {{ json_text('context', 'ip') }} as ip,
+        {{ json_record_text('ctx', 'ip') }} as ip,
 
         payload_hash,
         source_id,
         file,
         line_number,
-        _dlt_load_id as load_id
+        _dlt_load_id as load_id,
+        {{ spoor_built_at() }} as _built_at
 
     from deduplicated
-    where copy_rank = 1
 
 )
 

@@ -10,11 +10,11 @@ source as (
         select * from {{ raw_table }}
     {% else %}
         select
-            null::varchar as file,
-            null::bigint as line_number,
-            null::varchar as rejected_load_id,
-            null::timestamptz as replayed_at,
-            null::varchar as _dlt_load_id
+            cast(null as varchar) as file,
+            cast(null as bigint) as line_number,
+            cast(null as varchar) as rejected_load_id,
+            cast(null as timestamp with time zone) as replayed_at,
+            cast(null as varchar) as _dlt_load_id
         where false
     {% endif %}
 

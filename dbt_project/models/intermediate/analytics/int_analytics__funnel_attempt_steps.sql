@@ -51,7 +51,7 @@ unordered_steps as (
         o.window_end,
         m.step_index as matched_step,
         min(m.occurred_at) as occurred_at,
-        arg_min(m.event_id, (m.occurred_at, m.event_id)) as event_id
+        {{ value_at_min('m.event_id', ['m.occurred_at', 'm.event_id']) }} as event_id
     from opens as o
     inner join matches as m
         on

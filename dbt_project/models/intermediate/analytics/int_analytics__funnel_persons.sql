@@ -22,10 +22,15 @@ best as (
         person_id,
         attempt_id,
         reached
-    from attempts
-    qualify row_number() over (
-        partition by funnel_name, person_id order by reached desc, t1 asc, attempt_id asc
-    ) = 1
+    from (
+        select
+            *,
+            row_number() over (
+                partition by funnel_name, person_id order by reached desc, t1 asc, attempt_id asc
+            ) as attempt_rank
+        from attempts
+    ) as ranked
+    where attempt_rank = 1
 ),
 
 -- An attempt that reached from_step, with an exclusion strictly after that step and
@@ -61,11 +66,18 @@ first_touch as (
         funnel_name,
         person_id,
         breakdown_value
-    from {{ ref('int_analytics__funnel_step_matches') }}
-    where breakdown_value is not null and breakdown_value <> ''
-    qualify row_number() over (
-        partition by funnel_name, person_id order by occurred_at, event_id
-    ) = 1
+    from (
+        select
+            funnel_name,
+            person_id,
+            breakdown_value,
+            row_number() over (
+                partition by funnel_name, person_id order by occurred_at, event_id
+            ) as touch_rank
+        from {{ ref('int_analytics__funnel_step_matches') }}
+        where breakdown_value is not null and breakdown_value <> ''
+    ) as ranked
+    where touch_rank = 1
 )
 
 select

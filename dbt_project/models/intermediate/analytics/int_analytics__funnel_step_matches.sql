@@ -1,6 +1,11 @@
 -- One row per (funnel step, event) where the event matches the step: type and name
 -- (`page`/`screen` steps have no name and match any call), and every `where` filter equal
 -- to the event's property as text. Definitions are rows, so one query serves every funnel.
+{#- fct_events' columns: a context breakdown reads those that exist. -#}
+{%- set fct_events_columns = [] %}
+{%- if execute %}
+    {%- set fct_events_columns = adapter.get_columns_in_relation(ref('fct_events')) | map(attribute='name') | map('lower') | list %}
+{%- endif %}
 with steps as (
     select
         s.*,
@@ -18,8 +23,7 @@ candidates as (
         e.event_id,
         e.occurred_at,
         e.person_seq,
-        e.properties,
-        e.context
+        e.properties
     from {{ ref('int_analytics__events') }} as e
     inner join steps as s
         on
@@ -37,9 +41,12 @@ select
     -- first-touch breakdown input: the value at the funnel's breakdown path, if any
     case split_part(c.breakdown_path, '.', 1)
         when 'properties' then {{ spoor_json_text('c.properties', spoor_path_pointer('c.breakdown_path')) }}
-        when 'context' then {{ spoor_json_text('c.context', spoor_path_pointer('c.breakdown_path')) }}
+        when 'context' then {{ spoor_context_text('c.breakdown_path', 'ctx', fct_events_columns) }}
     end as breakdown_value
 from candidates as c
+-- context columns only for funnels broken down by context
+left join {{ ref('fct_events') }} as ctx
+    on c.event_id = ctx.event_id and c.breakdown_path like 'context.%'
 where not exists (
     select 1
     from {{ source('config', 'funnel_step_filters') }} as w

@@ -49,13 +49,19 @@ starts as (
         retention_name,
         person_id,
         period_start
-    from matched
-    where is_start
-    qualify
-        retention_type = 'recurring'
-        or row_number() over (
-            partition by retention_name, person_id order by occurred_at
-        ) = 1
+    from (
+        select
+            retention_name,
+            retention_type,
+            person_id,
+            period_start,
+            row_number() over (
+                partition by retention_name, person_id order by occurred_at
+            ) as start_rank
+        from matched
+        where is_start
+    ) as ranked
+    where retention_type = 'recurring' or start_rank = 1
 )
 
 select distinct

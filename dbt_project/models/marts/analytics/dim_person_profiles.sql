@@ -10,8 +10,8 @@ with events as (
         count(*) filter (where event_type = 'track' and event_name = 'Order Completed')
             as order_count,
         sum(coalesce(
-            try_cast({{ spoor_json_text('properties', "'/revenue'") }} as double),
-            try_cast({{ spoor_json_text('properties', "'/total'") }} as double)
+            {{ safe_cast(spoor_json_text('properties', "'/revenue'"), 'double') }},
+            {{ safe_cast(spoor_json_text('properties', "'/total'"), 'double') }}
         )) filter (where event_type = 'track' and event_name = 'Order Completed') as revenue
     from {{ ref('int_analytics__events') }}
     group by person_id
@@ -21,7 +21,7 @@ sessions as (
     select
         person_id,
         count(*) as session_count,
-        arg_min(channel, (started_at, session_id)) as first_touch_channel
+        {{ value_at_min('channel', ['started_at', 'session_id']) }} as first_touch_channel
     from {{ ref('fct_sessions') }}
     group by person_id
 )

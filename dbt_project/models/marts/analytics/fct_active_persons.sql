@@ -17,8 +17,7 @@ person_days as (
 
 days as (
     select
-        cast(unnest(generate_series(min(activity_date), max(activity_date), interval 1 day)) as date)
-            as activity_date
+        {{ explode_range('min(activity_date)', 'max(activity_date)', dates=true) }} as activity_date
     from person_days
 ),
 
@@ -26,11 +25,11 @@ counts as (
     select
         d.activity_date,
         count(distinct p.person_id) filter (where p.activity_date = d.activity_date) as dau,
-        count(distinct p.person_id) filter (where p.activity_date > d.activity_date - 7) as wau,
+        count(distinct p.person_id) filter (where p.activity_date > {{ add_days('d.activity_date', -7) }}) as wau,
         count(distinct p.person_id) as mau
     from days as d
     left join person_days as p
-        on p.activity_date between d.activity_date - 29 and d.activity_date
+        on p.activity_date between {{ add_days('d.activity_date', -29) }} and d.activity_date
     group by d.activity_date
 )
 

@@ -84,9 +84,9 @@ times as (
         t.step_index,
         -- summed as whole microseconds: the same rows give the same mean in any order
         -- (an incremental build and a full refresh store events in different orders)
-        cast(sum(cast(round(t.seconds_from_previous * 1e6) as hugeint)) as double)
+        cast(sum(cast(round(t.seconds_from_previous * 1e6) as decimal(38, 0))) as double)
         / count(*) / 1e6 as avg_seconds,
-        quantile_cont(t.seconds_from_previous, 0.5) as median_seconds
+        {{ median('t.seconds_from_previous') }} as median_seconds
     from grouped as p
     inner join step_times as t
         on p.funnel_name = t.funnel_name and p.best_attempt_id = t.attempt_id

@@ -10,7 +10,11 @@ with settings as (
 ),
 
 periods as (
-    select unnest(['day', 'week', 'month']) as period
+    select 'day' as period
+    union all
+    select 'week'
+    union all
+    select 'month'
 ),
 
 active as (

@@ -37,7 +37,7 @@ grid as (
         d.period,
         c.cohort_start,
         c.cohort_size,
-        unnest(generate_series(0, d.intervals)) as period_offset
+        {{ explode_range('0', 'd.intervals') }} as period_offset
     from cohorts as c
     inner join defs as d on c.retention_name = d.retention_name
 ),

@@ -22,8 +22,9 @@ sessionized as (
     {%- endif %}
 ),
 
+-- Enrichment only: person and device come from the sessionization.
 events as (
-    select * from {{ ref('int_events_identified') }}
+    select * from {{ ref('int_events_enriched') }}
     {%- if is_incremental() %}
     where event_id in (select event_id from sessionized)
     {%- endif %}
@@ -52,21 +53,14 @@ session_events as (
         events.browser_family,
         events.os_family,
         events.country_code,
-        events.source_id,
-        -- Page views in order, for entry and exit pages.
-        case when events.event_type = 'page' then row_number() over (
-            partition by sessionized.session_id, events.event_type = 'page'
-            order by sessionized.event_index
-        ) end as page_index,
-        case when events.event_type = 'page' then row_number() over (
-            partition by sessionized.session_id, events.event_type = 'page'
-            order by sessionized.event_index desc
-        ) end as page_index_desc
+        events.source_id
     from sessionized
     inner join events on sessionized.event_id = events.event_id
 
 ),
 
+-- Aggregates, not windows over wide rows: entry and exit pages are the first and last
+-- page views by event_index.
 aggregated as (
 
     select
@@ -79,8 +73,10 @@ aggregated as (
         count(case when event_type in ('track', 'screen') then 1 end) as interaction_count,
         count(case when event_type = 'track' and event_name = 'Order Completed' then 1 end)
             as conversion_count,
-        min(case when page_index = 1 then page_path end) as entry_page,
-        min(case when page_index_desc = 1 then page_path end) as exit_page
+        {{ value_at_min('page_path', 'event_index') }} filter (where event_type = 'page')
+            as entry_page,
+        {{ value_at_max('page_path', 'event_index') }} filter (where event_type = 'page')
+            as exit_page
     from session_events
     group by session_id
 
