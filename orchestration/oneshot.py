@@ -36,6 +36,7 @@ class RunSummary:
     blocking_failures: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     check_seconds: float = 0.0
+    published: dict[str, str] = field(default_factory=dict)  # serving asset -> path
     log_file: str | None = None
 
     def render(self) -> str:
@@ -59,6 +60,8 @@ class RunSummary:
         if self.seconds:
             share = self.check_seconds / self.seconds
             lines.append(f"  checks took    {self.check_seconds:.1f} s ({share:.0%} of the run)")
+        for name, path in sorted(self.published.items()):
+            lines.append(f"  {name:<14} {path}")
         if self.log_file:
             lines.append(f"  dbt log        {self.log_file}")
         return "\n".join(lines)
@@ -73,17 +76,33 @@ def _metadata_value(metadata: dict, key: str, default=0):
     return getattr(value, "value", value) if value is not None else default
 
 
-def summarize(result: dg.ExecuteInProcessResult, seconds: float) -> RunSummary:
-    summary = RunSummary(success=result.success, seconds=seconds)
+def _step_seconds(instance: dg.DagsterInstance, run_id: str) -> dict[str, float]:
+    """How long each step took, from the run's event log (its entries carry timestamps)."""
     started: dict[str, float] = {}
-    step_seconds: dict[str, float] = {}
+    seconds: dict[str, float] = {}
+    for entry in instance.all_logs(
+        run_id,
+        of_type={
+            DagsterEventType.STEP_START,
+            DagsterEventType.STEP_SUCCESS,
+            DagsterEventType.STEP_FAILURE,
+        },
+    ):
+        step = entry.dagster_event.step_key
+        if entry.dagster_event.event_type == DagsterEventType.STEP_START:
+            started[step] = entry.timestamp
+        else:
+            seconds[step] = entry.timestamp - started.get(step, entry.timestamp)
+    return seconds
+
+
+def summarize(
+    result: dg.ExecuteInProcessResult, seconds: float, step_seconds: dict[str, float]
+) -> RunSummary:
+    summary = RunSummary(success=result.success, seconds=seconds)
     check_steps: set[str] = set()
     counted_loads: set[str] = set()
     for event in result.all_events:
-        if event.event_type == DagsterEventType.STEP_START:
-            started[event.step_key] = event.timestamp
-        elif event.event_type in (DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE):
-            step_seconds[event.step_key] = event.timestamp - started.get(event.step_key, 0.0)
         if event.event_type == DagsterEventType.ASSET_MATERIALIZATION:
             materialization = event.step_materialization_data.materialization
             key = materialization.asset_key.path
@@ -100,6 +119,8 @@ def summarize(result: dg.ExecuteInProcessResult, seconds: float) -> RunSummary:
                     summary.rejected_by_reason[reason] = (
                         summary.rejected_by_reason.get(reason, 0) + n
                     )
+            if key[0] == "serving" and "path" in metadata:
+                summary.published[key[1]] = str(_metadata_value(metadata, "path"))
             if key[0] == "marts" and ".".join(key) not in summary.marts_built:
                 summary.marts_built.append(".".join(key))
         if event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
@@ -164,6 +185,6 @@ def run_once(
             tags=range_tags(first, last, everything_new=True),
             raise_on_error=False,
         )
-    summary = summarize(result, time.monotonic() - started)
+    summary = summarize(result, time.monotonic() - started, _step_seconds(instance, result.run_id))
     summary.log_file = str(log_file)
     return summary

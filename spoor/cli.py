@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import multiprocessing.util
 import os
 import subprocess
 import sys
@@ -178,6 +179,9 @@ def entrypoint() -> None:
     shutdown (harmless noise after a finished run), so exit without that teardown once all
     output is flushed."""
     code = main()
+    # os._exit skips multiprocessing's exit hook, whose finalizers release the semaphores
+    # dlt and tqdm created (else the resource tracker warns of "leaked" ones): run it first.
+    multiprocessing.util._exit_function()
     logging.shutdown()
     sys.stdout.flush()
     sys.stderr.flush()
