@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import dlt
+from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 
 from ingestion.reader import (
     DEFAULT_BATCH_LINES,
@@ -36,6 +37,11 @@ class LoadSummary:
         return self.load_ids[-1] if self.load_ids else None
 
 
+# The load copies parquet files into the warehouse: bounded memory (DuckDB spills), and no
+# need to keep rows in file order.
+LOAD_DUCKDB_CONFIG = {"memory_limit": "1GB", "preserve_insertion_order": False}
+
+
 def default_pipelines_dir(warehouse_path: str | Path) -> str:
     # dlt's working state belongs to the warehouse it describes: keeping it next to the file
     # (not in ~/.dlt) means two warehouses never share "already loaded" state.
@@ -50,9 +56,10 @@ def make_pipeline(
     pipelines_dir: str | None = None,
 ) -> dlt.Pipeline:
     Path(warehouse_path).parent.mkdir(parents=True, exist_ok=True)
+    credentials = DuckDbCredentials(str(warehouse_path), global_config=LOAD_DUCKDB_CONFIG)
     return dlt.pipeline(
         pipeline_name=pipeline_name,
-        destination=dlt.destinations.duckdb(str(warehouse_path)),
+        destination=dlt.destinations.duckdb(credentials),
         dataset_name=dataset_name,
         pipelines_dir=pipelines_dir or default_pipelines_dir(warehouse_path),
     )
