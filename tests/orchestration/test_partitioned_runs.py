@@ -68,7 +68,7 @@ def env(three_days, defs, tmp_path_factory):
     mp.setenv("SPOOR_SERVING", str(root / "serving"))
     job = defs.get_job_def("spoor_refresh")
     days = received_days(three_days.events)
-    assert len(days) >= 3
+    assert len(days) >= 4  # day 1, then a backfill of at least 3 partitions
     first_day = _run(job, warehouse, partition=days[0].isoformat())
     yield job, days, warehouse, first_day
     mp.undo()
