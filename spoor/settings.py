@@ -60,5 +60,8 @@ class Settings:
         os.environ["SPOOR_WAREHOUSE"] = self.warehouse
         os.environ["SPOOR_ANALYTICS"] = self.analytics
         os.environ["SPOOR_TRACKING_PLAN"] = self.tracking_plan
-        os.environ["SPOOR_SERVING"] = self.serving
+        if self.serving != default_serving(self.warehouse):
+            # Derived from the warehouse otherwise: a child run with another warehouse
+            # (`spoor run --warehouse`) must derive its own.
+            os.environ["SPOOR_SERVING"] = self.serving
         os.environ["SPOOR_FIRST_DAY"] = self.first_day

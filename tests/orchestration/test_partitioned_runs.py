@@ -5,7 +5,6 @@ previous day's marts as they were."""
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
@@ -27,9 +26,13 @@ def _run(
     tags = range_tags(days[0], days[-1], everything_new=everything_new) if days else {}
     run_config = {"ops": {op: {"config": {"full_refresh": full_refresh}} for op in DBT_OPS}}
     # The resources read the warehouse path from the environment when the run starts.
-    os.environ["SPOOR_WAREHOUSE"] = str(warehouse)
-    os.environ["SPOOR_SERVING"] = str(warehouse.parent / f"{warehouse.stem}-serving")
-    with dg.instance_for_test() as instance:
+    env = {
+        "SPOOR_WAREHOUSE": str(warehouse),
+        "SPOOR_SERVING": str(warehouse.parent / f"{warehouse.stem}-serving"),
+    }
+    with pytest.MonkeyPatch.context() as mp, dg.instance_for_test() as instance:
+        for name, value in env.items():
+            mp.setenv(name, value)
         return job.execute_in_process(
             instance=instance,
             partition_key=partition,

@@ -16,9 +16,9 @@ from tests.reliability.scenario import Run, Sim, build_once, simulate_small, spo
 
 
 def pytest_configure(config):
-    """Under `-m slow`, the fuzz properties try 20x more cases (test_fuzz.py)."""
+    """Under `-m slow`, the fuzz properties try 100x more cases (test_fuzz.py)."""
     if "slow" in (config.getoption("markexpr") or ""):
-        os.environ.setdefault("SPOOR_FUZZ_SCALE", "20")
+        os.environ.setdefault("SPOOR_FUZZ_SCALE", "100")
 
 
 def pytest_collection_modifyitems(config, items):
