@@ -138,7 +138,9 @@ def cmd_ui(dagster_args: list[str]) -> int:
     ensure_dagster_home()
     # `dagster dev` in the repository root reads [tool.dagster] of pyproject.toml: the
     # `spoor` code location from orchestration.definitions.
-    return subprocess.call(["dagster", "dev", *dagster_args], cwd=REPO_ROOT)
+    # The dagster installed beside this Python, also when the venv is not activated.
+    dagster = str(Path(sys.executable).parent / "dagster")
+    return subprocess.call([dagster, "dev", *dagster_args], cwd=REPO_ROOT)
 
 
 def _configure_logging() -> None:
