@@ -179,6 +179,7 @@ def hostile_line(draw) -> bytes:
 # -- properties -----------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # about 4 minutes a property on a 2-core runner
 @given(lines=st.lists(hostile_line(), min_size=1, max_size=30))
 @fuzz(12)
 def test_hostile_lines_are_all_accounted_for(tmp_path_factory, lines):
@@ -190,6 +191,7 @@ def test_hostile_lines_are_all_accounted_for(tmp_path_factory, lines):
     accounted(n, valid, rejected, blank)
 
 
+@pytest.mark.slow  # about 4 minutes a property on a 2-core runner
 @given(data=st.binary(max_size=3000), mode=st.sampled_from(["plain", "gzip", "cut", "garbage"]))
 @fuzz(12)
 def test_random_files_never_raise(tmp_path_factory, data, mode):
@@ -271,6 +273,7 @@ INVALID_TIMESTAMPS = [
 ]  # fmt: skip
 
 
+@pytest.mark.slow  # about 4 minutes a property on a 2-core runner
 @given(ts=iso_timestamp(), field=st.sampled_from(["timestamp", "receivedAt", "sentAt"]))
 @fuzz(12)
 def test_iso_8601_variants_are_accepted_at_their_instant(tmp_path_factory, ts, field):
@@ -292,6 +295,7 @@ def test_iso_8601_variants_are_accepted_at_their_instant(tmp_path_factory, ts, f
 not_a_date = st.text(max_size=25).filter(lambda t: not t[:4].isdigit())
 
 
+@pytest.mark.slow  # about 4 minutes a property on a 2-core runner
 @given(
     text=st.sampled_from(INVALID_TIMESTAMPS) | not_a_date,
     field=st.sampled_from(["timestamp", "receivedAt"]),
