@@ -91,39 +91,29 @@ def _build(
         raise dg.Failure(description=f"dbt build failed: {failures}")
 
 
-@dbt_assets(
-    manifest=dbt_project.manifest_path,
-    project=dbt_project,
-    select=STAGING,
-    name="spoor_dbt_staging",
-    dagster_dbt_translator=SpoorDbtTranslator(),
-    partitions_def=received_day,
-    backfill_policy=single_run,
-    pool=WAREHOUSE_POOL,
-)
-def spoor_dbt_staging(
-    context: dg.AssetExecutionContext,
-    dbt: DbtCliResource,
-    warehouse: WarehouseResource,
-    config: DbtRunConfig,
-):
-    yield from _build(context, dbt, warehouse, config)
+def _dbt_step(name: str, **selection: str) -> dg.AssetsDefinition:
+    """One dbt step over `selection` (select= or exclude=), built the same way for both."""
+
+    @dbt_assets(
+        manifest=dbt_project.manifest_path,
+        project=dbt_project,
+        name=name,
+        dagster_dbt_translator=SpoorDbtTranslator(),
+        partitions_def=received_day,
+        backfill_policy=single_run,
+        pool=WAREHOUSE_POOL,
+        **selection,
+    )
+    def _step(
+        context: dg.AssetExecutionContext,
+        dbt: DbtCliResource,
+        warehouse: WarehouseResource,
+        config: DbtRunConfig,
+    ):
+        yield from _build(context, dbt, warehouse, config)
+
+    return _step
 
 
-@dbt_assets(
-    manifest=dbt_project.manifest_path,
-    project=dbt_project,
-    exclude=STAGING,
-    name="spoor_dbt_models",
-    dagster_dbt_translator=SpoorDbtTranslator(),
-    partitions_def=received_day,
-    backfill_policy=single_run,
-    pool=WAREHOUSE_POOL,
-)
-def spoor_dbt_models(
-    context: dg.AssetExecutionContext,
-    dbt: DbtCliResource,
-    warehouse: WarehouseResource,
-    config: DbtRunConfig,
-):
-    yield from _build(context, dbt, warehouse, config)
+spoor_dbt_staging = _dbt_step("spoor_dbt_staging", select=STAGING)
+spoor_dbt_models = _dbt_step("spoor_dbt_models", exclude=STAGING)
