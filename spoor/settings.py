@@ -33,6 +33,26 @@ def default_serving(warehouse: str) -> str:
     return str(Path(warehouse).parent / "serving")
 
 
+DEV_PII_SALT = "spoor-dev-salt"  # development only: refused with SPOOR_ENV=production
+MISSING_SALT = (
+    "SPOOR_PII_SALT is not set: with SPOOR_ENV=production the PII hashing salt must come "
+    "from the environment (no default salt is used in production)"
+)
+
+
+def pii_salt() -> str:
+    """The salt of hashed emails, phone numbers and non-IPv4 addresses (SPOOR_PII_SALT).
+
+    Development falls back to a fixed dev salt so local builds work; production refuses to.
+    """
+    salt = os.environ.get("SPOOR_PII_SALT", "")
+    if salt:
+        return salt
+    if os.environ.get("SPOOR_ENV", "development").lower() == "production":
+        raise RuntimeError(MISSING_SALT)
+    return DEV_PII_SALT
+
+
 @dataclass(frozen=True)
 class Settings:
     events_url: str

@@ -264,14 +264,17 @@ def _dbt_compile(tmp_path: Path, env: dict[str, str]):
     )  # fmt: skip
 
 
-def test_missing_salt_fails_in_production_and_the_salt_comes_from_the_environment(tmp_path):
+def test_missing_salt_fails_in_production_and_the_salt_never_reaches_dbt_files(tmp_path):
     missing = _dbt_compile(tmp_path / "a", {"SPOOR_ENV": "production"})
     assert missing.returncode != 0
     assert "SPOOR_PII_SALT is not set" in missing.stdout + missing.stderr
     ok = _dbt_compile(tmp_path / "b", {"SPOOR_ENV": "production", "SPOOR_PII_SALT": SALT})
     assert ok.returncode == 0, ok.stdout[-3000:]
     sql = next((tmp_path / "b" / "target").rglob("int_person_traits_merged.sql")).read_text()
-    assert SALT in sql and "spoor-dev-salt" not in sql
+    assert "getvariable('spoor_pii_salt')" in sql
+    # The salt is bound as a session variable: no file dbt writes (SQL, manifest, logs) has it.
+    written = [*(tmp_path / "b" / "target").rglob("*"), *(tmp_path / "b" / "logs").rglob("*")]
+    assert [p for p in written if p.is_file() and SALT in p.read_text(errors="replace")] == []
     dev = _dbt_compile(tmp_path / "c", {})  # development: the documented dev default
     assert dev.returncode == 0, dev.stdout[-3000:]
 
