@@ -66,4 +66,7 @@ def model(dbt, session):
         "device_type",
         "is_bot",
     ]
-    return pd.DataFrame(parsed, columns=columns).astype({"is_bot": "bool"})
+    # Explicit dtypes: with no user agents at all (an empty first load) the columns would
+    # otherwise reach DuckDB as type NULL and break the marts' enforced contracts.
+    types = dict.fromkeys(columns, "string") | {"is_bot": "bool"}
+    return pd.DataFrame(parsed, columns=columns).astype(types)
