@@ -27,11 +27,18 @@ def pytest_configure(config):
         os.environ.setdefault("SPOOR_FUZZ_SCALE", "10")
 
 
+@pytest.hookimpl(tryfirst=True)  # before -m deselects by mark
 def pytest_collection_modifyitems(config, items):
-    """Skip this folder's slow tests unless the -m expression names `slow`."""
-    if _slow_selected(config):
-        return
+    """Under `-m slow`, the hypothesis properties run too (at 10x, see above). Otherwise
+    skip this folder's slow tests unless the -m expression names `slow`."""
     here = Path(__file__).parent
+    if _slow_selected(config):
+        for item in items:
+            hypothesis = getattr(getattr(item, "obj", None), "is_hypothesis_test", False)
+            counts = item.name == "test_zz_report_cases"  # prints the cases tried
+            if (hypothesis or counts) and here in Path(str(item.fspath)).parents:
+                item.add_marker(pytest.mark.slow)
+        return
     skip = pytest.mark.skip(reason="slow: run with `pytest -m slow tests/reliability`")
     for item in items:
         if "slow" in item.keywords and here in Path(str(item.fspath)).parents:
