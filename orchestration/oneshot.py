@@ -147,6 +147,8 @@ def summarize(
                     summary.blocking_failures.append(name)
         elif event.event_type == DagsterEventType.STEP_FAILURE:
             error = event.step_failure_data.error
+            while error is not None and error.cause is not None:  # the root cause, not
+                error = error.cause  # Dagster's "Error occurred while executing op" wrapper
             message = error.message.strip() if error else "unknown error"
             summary.errors.append(f"{event.step_key}: {message}")
     summary.check_seconds += sum(step_seconds.get(step, 0.0) for step in check_steps)
