@@ -7,6 +7,8 @@ the run's event log into a short summary.
 from __future__ import annotations
 
 import contextlib
+import os
+import socket
 import time
 from dataclasses import dataclass, field
 from datetime import date
@@ -20,6 +22,10 @@ from orchestration.pending import pending
 from spoor.settings import Settings
 
 DBT_OPS = ("spoor_dbt_staging", "spoor_dbt_models")
+# Who runs a one-shot run: its process id and host, so a later one-shot can tell a run
+# whose process died (SIGKILL, OOM, power cut) from one still running.
+PID_TAG, HOST_TAG = "spoor/oneshot_pid", "spoor/oneshot_host"
+UNFINISHED = [dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED]
 
 
 @dataclass
@@ -141,6 +147,8 @@ def summarize(
                     summary.blocking_failures.append(name)
         elif event.event_type == DagsterEventType.STEP_FAILURE:
             error = event.step_failure_data.error
+            while error is not None and error.cause is not None:  # the root cause, not
+                error = error.cause  # Dagster's "Error occurred while executing op" wrapper
             message = error.message.strip() if error else "unknown error"
             summary.errors.append(f"{event.step_key}: {message}")
     summary.check_seconds += sum(step_seconds.get(step, 0.0) for step in check_steps)
@@ -159,6 +167,32 @@ def data_days() -> tuple[date, date]:
     return clamp_to_partitions(min(days)), clamp_to_partitions(max(days))
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def reclaim_dead_runs(instance: dg.DagsterInstance) -> list[str]:
+    """Fail the one-shot runs of this host whose process is gone, and free their
+    concurrency slots. A killed one-shot never releases its `warehouse` pool slot (no
+    daemon runs beside it to notice), and the next run would wait for it forever."""
+    host = socket.gethostname()
+    reclaimed = []
+    for run in instance.get_runs(dg.RunsFilter(statuses=UNFINISHED)):
+        pid = run.tags.get(PID_TAG)
+        if run.tags.get(HOST_TAG) != host or not pid or not pid.isdigit() or _alive(int(pid)):
+            continue
+        instance.report_run_failed(run, f"the one-shot process {pid} died during the run")
+        instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
+        reclaimed.append(run.run_id)
+    return reclaimed
+
+
 def run_once(
     *, full_refresh: bool = False, instance: dg.DagsterInstance | None = None
 ) -> RunSummary:
@@ -168,6 +202,7 @@ def run_once(
     instance = instance or dg.DagsterInstance.get()
     job = defs.resolve_implicit_global_asset_job_def()
     first, last = data_days()
+    reclaim_dead_runs(instance)
     run_config = {
         "ops": {op: {"config": {"full_refresh": full_refresh}} for op in DBT_OPS},
         # The summary and the progress bars speak for the run; Dagster's own log lines
@@ -182,7 +217,11 @@ def run_once(
         result = job.execute_in_process(
             instance=instance,
             run_config=run_config,
-            tags=range_tags(first, last, everything_new=True),
+            tags={
+                **range_tags(first, last, everything_new=True),
+                PID_TAG: str(os.getpid()),
+                HOST_TAG: socket.gethostname(),
+            },
             raise_on_error=False,
         )
     summary = summarize(result, time.monotonic() - started, _step_seconds(instance, result.run_id))

@@ -15,17 +15,30 @@ import pytest
 from tests.reliability.scenario import Run, Sim, build_once, simulate_small, spoor_run
 
 
+def _slow_selected(config) -> bool:
+    """The -m expression asks for slow tests: names `slow` other than as `not slow` (the
+    default addopts pass `-m 'not slow'`, which must not count)."""
+    return "slow" in (config.getoption("markexpr") or "").replace("not slow", "")
+
+
 def pytest_configure(config):
-    """Under `-m slow`, the fuzz properties try 100x more cases (test_fuzz.py)."""
-    if "slow" in (config.getoption("markexpr") or ""):
-        os.environ.setdefault("SPOOR_FUZZ_SCALE", "100")
+    """Under `-m slow`, the fuzz properties try 10x more cases (test_fuzz.py)."""
+    if _slow_selected(config):
+        os.environ.setdefault("SPOOR_FUZZ_SCALE", "10")
 
 
+@pytest.hookimpl(tryfirst=True)  # before -m deselects by mark
 def pytest_collection_modifyitems(config, items):
-    """Skip this folder's slow tests unless the -m expression names `slow`."""
-    if "slow" in (config.getoption("markexpr") or ""):
-        return
+    """Under `-m slow`, the hypothesis properties run too (at 10x, see above). Otherwise
+    skip this folder's slow tests unless the -m expression names `slow`."""
     here = Path(__file__).parent
+    if _slow_selected(config):
+        for item in items:
+            hypothesis = getattr(getattr(item, "obj", None), "is_hypothesis_test", False)
+            counts = item.name == "test_zz_report_cases"  # prints the cases tried
+            if (hypothesis or counts) and here in Path(str(item.fspath)).parents:
+                item.add_marker(pytest.mark.slow)
+        return
     skip = pytest.mark.skip(reason="slow: run with `pytest -m slow tests/reliability`")
     for item in items:
         if "slow" in item.keywords and here in Path(str(item.fspath)).parents:

@@ -30,9 +30,15 @@ POINTS = {
 }
 
 
+# The run's own stderr, duplicated before Dagster captures a step's output: its compute log
+# manager points fd 2 at a file that a `tail -F` child of the same process group copies
+# back, and the SIGKILL can take that child down before it copies the marker (the chain
+# test's extract:batch kill happened but its marker was lost).
+_STDERR = os.dup(2)
+
+
 def die() -> None:
-    sys.stderr.write(f"killhook: SIGKILL at {os.environ.get('SPOOR_TEST_KILL_AT')}\n")
-    sys.stderr.flush()
+    os.write(_STDERR, f"killhook: SIGKILL at {os.environ.get('SPOOR_TEST_KILL_AT')}\n".encode())
     os.killpg(os.getpgid(0), signal.SIGKILL)
 
 

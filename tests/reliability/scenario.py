@@ -171,8 +171,10 @@ def spoor_run(
     env: dict[str, str] | None = None,
     timeout: float = 900,
     preexec=None,
+    logs: Path | None = None,
 ) -> Run:
-    """The real one-shot command, `python -m spoor.cli run`, in its own process group."""
+    """The real one-shot command, `python -m spoor.cli run`, in its own process group.
+    Its stdout and stderr go to files in `logs` (default: beside the warehouse)."""
     home = warehouse.parent
     home.mkdir(parents=True, exist_ok=True)
     env = {**spoor_env(home), **(env or {})}
@@ -181,7 +183,9 @@ def spoor_run(
         env["SPOOR_TEST_KILL_AT"] = kill.hook
         cmd = [sys.executable, "-m", "tests.reliability.killhook"]
     cmd += ["run", "--events", str(events), "--warehouse", str(warehouse), *args]
-    out, err = home / "stdout.txt", home / "stderr.txt"
+    logs = logs or home
+    logs.mkdir(parents=True, exist_ok=True)
+    out, err = logs / "stdout.txt", logs / "stderr.txt"
     started = time.monotonic()
     with out.open("w") as o, err.open("w") as e:
         proc = subprocess.Popen(

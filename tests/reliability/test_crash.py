@@ -5,8 +5,9 @@ exactly once (each file once in the manifest and in the committed state).
 
 Kill points: 12 inside dlt (killhook.py, exact), 6 in the dbt builds and 4 in the checks
 (watched from outside: the `dbt build` children of the process group), 4 by time offsets
-over the reference run. CI runs 6 of them as one chain (kill, kill, ... then one re-run
-to completion); the slow run gives each of the 26 its own crash and re-run.
+over the reference run. Two slow chains (kill, kill, ... then one re-run to completion)
+reach 22 of them: six, one per stage, and sixteen more in pipeline order. Each of the 26
+also has its own crash and re-run (slow, about 2.5 hours on a busy 2-core machine).
 """
 
 from __future__ import annotations
@@ -76,23 +77,42 @@ def assert_recovered(small: Sim, warehouse, reference) -> None:
     assert s.state_files == t["files"]
 
 
-# Known failing, open in #6 (RELIABILITY.md): the extract kill hook no longer
-# fires inside the new spooled validation.
-@pytest.mark.slow
-def test_six_kills_in_a_chain_then_one_rerun(small, reference, tmp_path):
-    """CI: six kills across every stage, each run resuming what the last one left."""
-    ref_wh, ref_run = reference
-    dbt_builds = len(ref_run.dbt_starts)
-    chain = [
+def chain_a(dbt_builds: int, reference_seconds: float) -> list[Kill]:
+    """Six kills, one per stage."""
+    return [
         Kill("extract:batch", hook="extract:batch"),
         Kill("normalize:spooled", hook="normalize:spooled"),
         Kill("load:before_commit", hook="load:before_commit"),
         Kill("dbt1+4s", on="dbt_start", after=4),
         Kill("checks+1s", on="dbt_end", nth=dbt_builds, after=1),
-        Kill("time 50%", after=0.5 * ref_run.seconds),
+        Kill("time 50%", after=0.5 * reference_seconds),
     ]
+
+
+def chain_b(dbt_builds: int, reference_seconds: float) -> list[Kill]:
+    """Sixteen more, in pipeline order: each run dies at a later point than the last one,
+    so each point is reached (DagsterDltResource drops a killed run's pending package, so
+    until a load commits every run extracts, normalizes and loads all files again)."""
+    hooks = ["extract:start", "extract:end", "normalize:start", "normalize:end", "load:start"]
+    hooks += ["load:job1", "load:job2", "load:after_commit", "load:end"]
+    kills = [Kill(h, hook=h) for h in hooks]
+    kills += [Kill("dbt1+0.5s", on="dbt_start", after=0.5)]
+    kills += [
+        Kill(f"dbt{dbt_builds}+{s}s", on="dbt_start", nth=dbt_builds, after=s) for s in (0.5, 4)
+    ]
+    kills += [Kill("dbt1+9s", on="dbt_start", after=9)]
+    kills += [Kill(f"checks+{s}s", on="dbt_end", nth=dbt_builds, after=s) for s in (0, 3, 6)]
+    return kills
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("chain", [chain_a, chain_b], ids=["six", "sixteen"])
+def test_kills_in_a_chain_then_one_rerun(small, reference, tmp_path, chain):
+    """Kills across every stage, each run resuming what the last one left, then one re-run
+    to completion that must equal the uninterrupted run."""
+    ref_wh, ref_run = reference
     wh = tmp_path / "wh.duckdb"
-    for kill in chain:
+    for kill in chain(len(ref_run.dbt_starts), ref_run.seconds):
         print(crash(small, wh, kill))
     assert_recovered(small, wh, ref_wh)
 

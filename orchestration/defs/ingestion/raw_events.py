@@ -21,6 +21,33 @@ from orchestration.retries import retry_transient
 from orchestration.warehouse import WAREHOUSE_POOL, WarehouseResource, table_rows
 
 
+def drop_orphan_rows(warehouse: WarehouseResource) -> int:
+    """Delete raw rows whose load never completed (their load id is not in _dlt_loads).
+
+    DagsterDltResource.run drops the pipeline's local state and pending packages before
+    every run (state comes back from the destination), so a package killed after some of
+    its jobs reached DuckDB is never finished: its files are extracted again under a new
+    load id, and without this its first rows would stay beside the new ones (each line
+    twice, and raw.file_manifest:lines_reconcile failing on every later run). Runs that
+    write the warehouse are one at a time (the `warehouse` pool), so no load is running."""
+    with warehouse.connect() as con:
+        tables = [r[0] for r in con.execute(
+            "SELECT table_name FROM information_schema.columns WHERE table_schema = 'raw' "
+            "AND column_name = '_dlt_load_id' ORDER BY 1"
+        ).fetchall()]  # fmt: skip
+        loads_exist = con.execute(
+            "SELECT count(*) FROM information_schema.tables "
+            "WHERE table_schema = 'raw' AND table_name = '_dlt_loads'"
+        ).fetchone()[0]
+        dropped = 0
+        for table in tables if loads_exist else []:  # names from the catalog, quoted
+            dropped += con.execute(
+                f'DELETE FROM raw."{table}" WHERE _dlt_load_id NOT IN '
+                "(SELECT load_id FROM raw._dlt_loads)"
+            ).fetchone()[0]
+        return dropped
+
+
 class RawLayerTranslator(DagsterDltTranslator):
     def get_asset_spec(self, data: DltResourceTranslatorData) -> dg.AssetSpec:
         spec = super().get_asset_spec(data)
@@ -64,6 +91,9 @@ def raw_layer(
     """Load the window's collector files not loaded before; validate each line against the plan."""
     window = window_from_tags(context.run.tags)
     context.log.info(f"loading new files of {window.describe()}")
+    dropped = drop_orphan_rows(warehouse)
+    if dropped:
+        context.log.warning(f"dropped {dropped} raw rows of loads that never completed")
     pipeline = make_pipeline(warehouse.path)
     with retry_transient(context):
         results = list(
