@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import dlt
+import duckdb
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 
 from ingestion.reader import (
@@ -65,6 +66,45 @@ def make_pipeline(
     )
 
 
+def delete_rows_of_incomplete_loads(con: duckdb.DuckDBPyConnection, dataset: str) -> int:
+    """Delete the dataset's rows whose load never completed (load id not in `_dlt_loads`);
+    return how many. Only while no load runs (writers are one at a time)."""
+    found = con.execute(
+        "SELECT table_name, count(*) FILTER (WHERE column_name = '_dlt_load_id') "
+        "FROM information_schema.columns WHERE table_schema = ? GROUP BY 1 ORDER BY 1",
+        [dataset],
+    ).fetchall()
+    tables = {name for name, has_load_id in found if has_load_id}
+    if "_dlt_loads" not in {name for name, _ in found}:
+        return 0
+    deleted = 0
+    for table in sorted(tables):  # names from the catalog, quoted
+        deleted += con.execute(
+            f'DELETE FROM "{dataset}"."{table}" WHERE _dlt_load_id NOT IN '
+            f'(SELECT load_id FROM "{dataset}"._dlt_loads)'
+        ).fetchone()[0]
+    return deleted
+
+
+def discard_incomplete_loads(pipeline: dlt.Pipeline, warehouse_path: str | Path) -> int:
+    """Undo what a killed load left, before loading again; return the raw rows deleted.
+
+    dlt would resume a pending package by re-running the jobs it had not marked complete,
+    but a job whose rows DuckDB committed just before the kill is among them: its rows would
+    be copied twice under the same load id. So a pending package is dropped with the local
+    state instead (the state comes back from the destination, where only completed loads
+    count: its files are extracted again under a new load id), and the rows of loads that
+    never completed are deleted. Dagster's dlt resource drops the local state before every
+    run, so its asset calls only the deletion (orchestration/defs/ingestion/raw_events.py).
+    """
+    if pipeline.has_pending_data:
+        pipeline.drop()
+    if not Path(warehouse_path).exists():
+        return 0
+    with duckdb.connect(str(warehouse_path)) as con:
+        return delete_rows_of_incomplete_loads(con, pipeline.dataset_name)
+
+
 def run_load(
     events_url: str,
     warehouse_path: str | Path,
@@ -89,6 +129,7 @@ def run_load(
         dataset_name=dataset_name,
         pipelines_dir=pipelines_dir,
     )
+    discard_incomplete_loads(pipeline, warehouse_path)
     source = spoor_events(
         events_url=str(events_url),
         tracking_plan_path=str(tracking_plan_path),

@@ -14,38 +14,16 @@ import dlt as dlt_lib
 from dagster_dlt import DagsterDltResource, DagsterDltTranslator, dlt_assets
 from dagster_dlt.translator import DltResourceTranslatorData
 
-from ingestion.load import make_pipeline, summarize
+from ingestion.load import (
+    DEFAULT_DATASET_NAME,
+    delete_rows_of_incomplete_loads,
+    make_pipeline,
+    summarize,
+)
 from ingestion.source import spoor_events
 from orchestration.partitions import Window, received_day, single_run, window_from_tags
 from orchestration.retries import retry_transient
 from orchestration.warehouse import WAREHOUSE_POOL, WarehouseResource, table_rows
-
-
-def drop_orphan_rows(warehouse: WarehouseResource) -> int:
-    """Delete raw rows whose load never completed (their load id is not in _dlt_loads).
-
-    DagsterDltResource.run drops the pipeline's local state and pending packages before
-    every run (state comes back from the destination), so a package killed after some of
-    its jobs reached DuckDB is never finished: its files are extracted again under a new
-    load id, and without this its first rows would stay beside the new ones (each line
-    twice, and raw.file_manifest:lines_reconcile failing on every later run). Runs that
-    write the warehouse are one at a time (the `warehouse` pool), so no load is running."""
-    with warehouse.connect() as con:
-        tables = [r[0] for r in con.execute(
-            "SELECT table_name FROM information_schema.columns WHERE table_schema = 'raw' "
-            "AND column_name = '_dlt_load_id' ORDER BY 1"
-        ).fetchall()]  # fmt: skip
-        loads_exist = con.execute(
-            "SELECT count(*) FROM information_schema.tables "
-            "WHERE table_schema = 'raw' AND table_name = '_dlt_loads'"
-        ).fetchone()[0]
-        dropped = 0
-        for table in tables if loads_exist else []:  # names from the catalog, quoted
-            dropped += con.execute(
-                f'DELETE FROM raw."{table}" WHERE _dlt_load_id NOT IN '
-                "(SELECT load_id FROM raw._dlt_loads)"
-            ).fetchone()[0]
-        return dropped
 
 
 class RawLayerTranslator(DagsterDltTranslator):
@@ -91,7 +69,11 @@ def raw_layer(
     """Load the window's collector files not loaded before; validate each line against the plan."""
     window = window_from_tags(context.run.tags)
     context.log.info(f"loading new files of {window.describe()}")
-    dropped = drop_orphan_rows(warehouse)
+    # DagsterDltResource.run drops dlt's local state and pending packages before every
+    # run, so a load killed part-way is never resumed: its files are extracted again
+    # under a new load id, and its rows that reached DuckDB must go (ingestion/load.py).
+    with warehouse.connect() as con:
+        dropped = delete_rows_of_incomplete_loads(con, DEFAULT_DATASET_NAME)
     if dropped:
         context.log.warning(f"dropped {dropped} raw rows of loads that never completed")
     pipeline = make_pipeline(warehouse.path)
