@@ -11,7 +11,7 @@ with steps as (
         s.*,
         f.breakdown_path,
         -- most steps have no `where` filter: only those that do check each event's properties
-        exists (
+        exists(
             select 1 from {{ source('config', 'funnel_step_filters') }} as w
             where w.funnel_name = s.funnel_name and w.step_index = s.step_index
         ) as has_filters
