@@ -16,6 +16,23 @@ other (the machine is shared: read the ratios, not the seconds).
   (4) full `dbt run` again with SPOOR_DUCKDB_MEMORY_LIMIT=2GB.
 
 Targets: full / bare <= 6x; incremental / full <= 20%.
+
+Pass a private --work on a shared machine (runs/ under it is wiped each time; the base
+warehouse is cached in its cache/). --data is the 5M folder; --scale adds "-s<scale>".
+
+Figures (single invocations, `--skip-tests`; the machine was shared and heavily loaded,
+so the seconds are only comparable within one line):
+  5M, before issue #4's model work:  bare 69.8 s, full 980 s (14.0x), incremental 469 s
+      (47.9%), full with a 2 GB cap 534 s.
+  0.2 scale (~1M events), before:     bare 4.4 s, full 195.6 s (44x), incremental 156.1 s
+      (80%); slowest: int_events_enriched 34.1, fct_events 33.8,
+      int_analytics__funnel_attempt_steps 26.5, stg_raw__events 18.7 s.
+  0.2 scale, after (funnel ASOF chain, narrow enrichment, per-distinct-value regexes,
+      incremental UA/IP lookups), load average 14-21 throughout: bare 54.1 s, full 676.5 s
+      (12.5x), incremental 169.5 s (25%); slowest full: stg_raw__events 136.8, fct_events
+      101.7, int_analytics__funnel_attempt_steps 92.6, int_events_enriched 48.8 s. The
+      load moved during the run (bare ran at its peak), so neither ratio is a clean
+      before/after; a quiet-machine rerun at 5M is still to do.
 """
 
 from __future__ import annotations

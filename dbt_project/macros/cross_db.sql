@@ -45,6 +45,17 @@
     regexp_matches({{ expr }}, '{{ pattern }}')
 {%- endmacro %}
 
+{#- `expr` with the first match of `pattern` replaced by the literal `replacement`. -#}
+{% macro regex_replace(expr, pattern, replacement) -%}
+    {{ return(adapter.dispatch('regex_replace', 'spoor')(expr, pattern, replacement)) }}
+{%- endmacro %}
+{% macro default__regex_replace(expr, pattern, replacement) -%}
+    regexp_replace({{ expr }}, '{{ pattern }}', '{{ replacement }}')
+{%- endmacro %}
+{% macro duckdb__regex_replace(expr, pattern, replacement) -%}
+    regexp_replace({{ expr }}, '{{ pattern }}', '{{ replacement }}')
+{%- endmacro %}
+
 {#- Sorted list of the distinct non-null values of `expr` (an aggregate). -#}
 {% macro sorted_distinct_list(expr) -%}
     {{ return(adapter.dispatch('sorted_distinct_list', 'spoor')(expr)) }}

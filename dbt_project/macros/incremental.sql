@@ -17,10 +17,21 @@
 {#- The stamp of the last successful build of the current model (-infinity when none). -#}
 {% macro spoor_watermark() -%}
     (
-        select coalesce(max(built_at), cast('-infinity' as timestamp with time zone))
+        select coalesce(max(built_at), {{ spoor_no_watermark() }})
         from audit.build_watermarks
         where model_name = '{{ this.identifier }}'
     )
+{%- endmacro %}
+
+{#- A timestamptz before any build: the watermark of a model never built. -#}
+{% macro spoor_no_watermark() -%}
+    {{ return(adapter.dispatch('spoor_no_watermark', 'spoor')()) }}
+{%- endmacro %}
+{% macro default__spoor_no_watermark() -%}
+    cast('1900-01-01 00:00:00+00:00' as timestamp with time zone)
+{%- endmacro %}
+{% macro duckdb__spoor_no_watermark() -%}
+    cast('-infinity' as timestamp with time zone)
 {%- endmacro %}
 
 {#- post-hook of every incremental model: this build succeeded. -#}
@@ -81,12 +92,22 @@
 {#- post-hook of fct_sessions: sessions whose events now belong to other sessions. -#}
 {% macro spoor_delete_vanished_sessions() -%}
     {%- if is_incremental() -%}
+    {{ return(adapter.dispatch('spoor_delete_vanished_sessions', 'spoor')()) }}
+    {%- else -%}
+    select 1
+    {%- endif -%}
+{%- endmacro %}
+{% macro default__spoor_delete_vanished_sessions() -%}
+    delete from {{ this }}
+    where not exists (
+        select 1 from {{ ref('int_events_sessionized') }} as e
+        where e.session_id = {{ this }}.session_id
+    )
+{%- endmacro %}
+{% macro duckdb__spoor_delete_vanished_sessions() -%}
     delete from {{ this }} as s
     where not exists (
         select 1 from {{ ref('int_events_sessionized') }} as e
         where e.session_id = s.session_id
     )
-    {%- else -%}
-    select 1
-    {%- endif -%}
 {%- endmacro %}

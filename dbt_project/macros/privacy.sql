@@ -33,7 +33,7 @@
 {% macro ip_prefix(expr) -%}
     case
         when {{ regex_matches(expr, '^[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}$') }}
-            then regexp_replace({{ expr }}, '\.[0-9]+$', '.0')
+            then {{ regex_replace(expr, '\.[0-9]+$', '.0') }}
         else {{ hash_pii(expr) }}
     end
 {%- endmacro %}

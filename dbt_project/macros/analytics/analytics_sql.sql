@@ -25,6 +25,9 @@
     {{ return(adapter.dispatch('spoor_add_seconds', 'spoor')(ts_expr, seconds_expr)) }}
 {%- endmacro %}
 {% macro default__spoor_add_seconds(ts_expr, seconds_expr) -%}
+    {{ dbt.dateadd('second', seconds_expr, ts_expr) }}
+{%- endmacro %}
+{% macro duckdb__spoor_add_seconds(ts_expr, seconds_expr) -%}
     ({{ ts_expr }} + to_seconds({{ seconds_expr }}))
 {%- endmacro %}
 
@@ -33,6 +36,9 @@
     {{ return(adapter.dispatch('spoor_seconds_between', 'spoor')(a_expr, b_expr)) }}
 {%- endmacro %}
 {% macro default__spoor_seconds_between(a_expr, b_expr) -%}
+    extract(epoch from ({{ b_expr }} - {{ a_expr }}))
+{%- endmacro %}
+{% macro duckdb__spoor_seconds_between(a_expr, b_expr) -%}
     (date_diff('microsecond', {{ a_expr }}, {{ b_expr }}) / 1e6)
 {%- endmacro %}
 
@@ -41,6 +47,9 @@
     {{ return(adapter.dispatch('spoor_local_time', 'spoor')(ts_expr, tz_expr)) }}
 {%- endmacro %}
 {% macro default__spoor_local_time(ts_expr, tz_expr) -%}
+    (({{ ts_expr }} at time zone 'UTC') at time zone {{ tz_expr }})
+{%- endmacro %}
+{% macro duckdb__spoor_local_time(ts_expr, tz_expr) -%}
     timezone({{ tz_expr }}, timezone('UTC', {{ ts_expr }}))
 {%- endmacro %}
 
@@ -65,6 +74,13 @@
 {%- endmacro %}
 {% macro default__spoor_periods_between(a_expr, b_expr, period_expr) -%}
     case {{ period_expr }}
+        when 'day' then {{ dbt.datediff(a_expr, b_expr, 'day') }}
+        when 'week' then floor({{ dbt.datediff(a_expr, b_expr, 'day') }} / 7)
+        when 'month' then {{ dbt.datediff(a_expr, b_expr, 'month') }}
+    end
+{%- endmacro %}
+{% macro duckdb__spoor_periods_between(a_expr, b_expr, period_expr) -%}
+    case {{ period_expr }}
         when 'day' then date_diff('day', {{ a_expr }}, {{ b_expr }})
         when 'week' then date_diff('day', {{ a_expr }}, {{ b_expr }}) // 7
         when 'month' then date_diff('month', {{ a_expr }}, {{ b_expr }})
@@ -75,6 +91,13 @@
     {{ return(adapter.dispatch('spoor_add_periods', 'spoor')(date_expr, n_expr, period_expr)) }}
 {%- endmacro %}
 {% macro default__spoor_add_periods(date_expr, n_expr, period_expr) -%}
+    cast(case {{ period_expr }}
+        when 'day' then {{ dbt.dateadd('day', n_expr, date_expr) }}
+        when 'week' then {{ dbt.dateadd('day', '7 * (' ~ n_expr ~ ')', date_expr) }}
+        when 'month' then {{ dbt.dateadd('month', n_expr, date_expr) }}
+    end as date)
+{%- endmacro %}
+{% macro duckdb__spoor_add_periods(date_expr, n_expr, period_expr) -%}
     cast({{ date_expr }} + case {{ period_expr }}
         when 'day' then to_days({{ n_expr }})
         when 'week' then to_days(7 * {{ n_expr }})

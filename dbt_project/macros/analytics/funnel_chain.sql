@@ -54,3 +54,302 @@ with recursive chain as (
 select funnel_name, person_id, attempt_id, t1, window_end, step_index, event_id, occurred_at
 from chain
 {% endmacro %}
+
+{#- DuckDB: the same greedy chain without a per-attempt search. Each match gets its rank
+    among the person's matches of its step by (occurred_at, event_id) (`match_rank`) and
+    the rank of the first match at its instant (`tie_rank`). For step k of an ordered
+    attempt, the candidates are step k's matches ranked from the tie_rank of the first
+    instant >= t(k-1) on, in order (found for every match of step k-1 at once by an ASOF
+    join, outside the recursion). Events
+    used by the attempt are at most k-1 of them (they are at or before t(k-1)), so the
+    first k candidates hold the first unused one: a bounded equi-join, not a scan of every
+    later match of the person. Strict: the person's next event (person_seq + 1), an
+    equi-join. -#}
+{% macro duckdb__spoor_funnel_chain(matches, funnels) %}
+with recursive
+ranked as (
+    select
+        m.funnel_name,
+        m.step_index,
+        m.person_id,
+        m.event_id,
+        m.occurred_at,
+        row_number() over (
+            partition by m.funnel_name, m.step_index, m.person_id
+            order by m.occurred_at, m.event_id
+        ) as match_rank,
+        rank() over (
+            partition by m.funnel_name, m.step_index, m.person_id order by m.occurred_at
+        ) as tie_rank
+    from {{ matches }} as m
+    inner join {{ funnels }} as f on m.funnel_name = f.funnel_name
+    where f.funnel_order = 'ordered'
+),
+
+-- for each match of step k, the tie_rank of the first instant >= its own among the
+-- person's matches of step k + 1 (where the search for step k + 1 starts)
+ranked_next as (
+    select
+        r.*,
+        n.tie_rank as next_tie_rank
+    from ranked as r
+    asof left join ranked as n
+        on
+            r.funnel_name = n.funnel_name
+            and r.person_id = n.person_id
+            and r.step_index + 1 = n.step_index
+            and n.occurred_at >= r.occurred_at
+),
+
+ordered_chain as (
+    -- every step-1 event opens an attempt; its window end is inclusive
+    select
+        m.funnel_name,
+        m.person_id,
+        m.event_id as attempt_id,
+        m.occurred_at as t1,
+        {{ spoor_add_seconds('m.occurred_at', 'f.window_seconds') }} as window_end,
+        f.step_count,
+        1 as step_index,
+        m.event_id,
+        m.occurred_at,
+        m.next_tie_rank,
+        [m.event_id] as used_event_ids
+    from ranked_next as m
+    inner join {{ funnels }} as f on m.funnel_name = f.funnel_name
+    where m.step_index = 1
+
+    union all
+
+    select
+        c.funnel_name,
+        c.person_id,
+        c.attempt_id,
+        c.t1,
+        c.window_end,
+        c.step_count,
+        c.step_index + 1,
+        m.event_id,
+        m.occurred_at,
+        m.next_tie_rank,
+        list_append(c.used_event_ids, m.event_id)
+    from (
+        -- the first k candidates for step k = c.step_index + 1
+        select
+            *,
+            unnest(range(next_tie_rank, next_tie_rank + step_index + 1)) as candidate_rank
+        from ordered_chain
+        where step_index < step_count and next_tie_rank is not null
+    ) as c
+    inner join ranked_next as m
+        on
+            c.funnel_name = m.funnel_name
+            and c.person_id = m.person_id
+            and c.step_index + 1 = m.step_index
+            and c.candidate_rank = m.match_rank
+    where
+        m.occurred_at <= c.window_end
+        and not list_contains(c.used_event_ids, m.event_id)
+    qualify row_number() over (partition by c.funnel_name, c.attempt_id order by m.match_rank) = 1
+),
+
+strict_chain as (
+    select
+        m.funnel_name,
+        m.person_id,
+        m.event_id as attempt_id,
+        m.occurred_at as t1,
+        {{ spoor_add_seconds('m.occurred_at', 'f.window_seconds') }} as window_end,
+        f.step_count,
+        1 as step_index,
+        m.event_id,
+        m.occurred_at,
+        m.person_seq
+    from {{ matches }} as m
+    inner join {{ funnels }} as f on m.funnel_name = f.funnel_name
+    where m.step_index = 1 and f.funnel_order = 'strict'
+
+    union all
+
+    -- step k: only the person's very next event, if it matches step k in the window
+    select
+        c.funnel_name,
+        c.person_id,
+        c.attempt_id,
+        c.t1,
+        c.window_end,
+        c.step_count,
+        c.step_index + 1,
+        m.event_id,
+        m.occurred_at,
+        m.person_seq
+    from strict_chain as c
+    inner join {{ matches }} as m
+        on
+            c.funnel_name = m.funnel_name
+            and c.person_id = m.person_id
+            and c.step_index + 1 = m.step_index
+            and c.person_seq + 1 = m.person_seq
+    where c.step_index < c.step_count and m.occurred_at <= c.window_end
+)
+
+select funnel_name, person_id, attempt_id, t1, window_end, step_index, event_id, occurred_at
+from ordered_chain
+union all
+select funnel_name, person_id, attempt_id, t1, window_end, step_index, event_id, occurred_at
+from strict_chain
+{% endmacro %}
+
+{#- Unordered funnels: every event matching any step opens an attempt at t1; for each step
+    the attempt reached, the first matching event in [t1, window end] before the first
+    exclusion after t1. `exclusions`: int_analytics__funnel_exclusion_matches. Returns one
+    row per attempt and matched step: funnel_name, person_id, attempt_id, t1, window_end,
+    matched_step, event_id, occurred_at. -#}
+{% macro spoor_funnel_unordered_steps(matches, funnels, exclusions) -%}
+    {{ return(adapter.dispatch('spoor_funnel_unordered_steps', 'spoor')(matches, funnels, exclusions)) }}
+{%- endmacro %}
+
+{% macro default__spoor_funnel_unordered_steps(matches, funnels, exclusions) %}
+with opens as (
+    select distinct
+        m.funnel_name,
+        m.person_id,
+        m.event_id as attempt_id,
+        m.occurred_at as t1,
+        {{ spoor_add_seconds('m.occurred_at', 'f.window_seconds') }} as window_end
+    from {{ matches }} as m
+    inner join {{ funnels }} as f on m.funnel_name = f.funnel_name
+    where f.funnel_order = 'unordered'
+),
+
+first_exclusion as (
+    select
+        o.funnel_name,
+        o.attempt_id,
+        min(x.occurred_at) as excluded_at
+    from opens as o
+    inner join {{ exclusions }} as x
+        on
+            o.funnel_name = x.funnel_name
+            and o.person_id = x.person_id
+            and x.occurred_at > o.t1
+            and x.occurred_at <= o.window_end
+    group by o.funnel_name, o.attempt_id
+)
+
+select
+    o.funnel_name,
+    o.person_id,
+    o.attempt_id,
+    o.t1,
+    o.window_end,
+    m.step_index as matched_step,
+    {{ value_at_min('m.event_id', ['m.occurred_at', 'm.event_id']) }} as event_id,
+    min(m.occurred_at) as occurred_at
+from opens as o
+inner join {{ matches }} as m
+    on
+        o.funnel_name = m.funnel_name
+        and o.person_id = m.person_id
+        and m.occurred_at between o.t1 and o.window_end
+left join first_exclusion as x
+    on o.funnel_name = x.funnel_name and o.attempt_id = x.attempt_id
+where x.excluded_at is null or m.occurred_at < x.excluded_at
+group by o.funnel_name, o.person_id, o.attempt_id, o.t1, o.window_end, m.step_index
+{% endmacro %}
+
+{#- DuckDB: per attempt and step, an ASOF join finds a match at the first instant >= t1,
+    and that instant's first match by event_id (tie_rank) is the step's event; the first
+    exclusion after t1 is an ASOF join too. No attempt is joined with all its window. -#}
+{% macro duckdb__spoor_funnel_unordered_steps(matches, funnels, exclusions) %}
+with ranked as (
+    select
+        m.funnel_name,
+        m.step_index,
+        m.person_id,
+        m.event_id,
+        m.occurred_at,
+        row_number() over (
+            partition by m.funnel_name, m.step_index, m.person_id
+            order by m.occurred_at, m.event_id
+        ) as match_rank,
+        rank() over (
+            partition by m.funnel_name, m.step_index, m.person_id order by m.occurred_at
+        ) as tie_rank
+    from {{ matches }} as m
+    inner join {{ funnels }} as f on m.funnel_name = f.funnel_name
+    where f.funnel_order = 'unordered'
+),
+
+opens as (
+    select distinct
+        m.funnel_name,
+        m.person_id,
+        m.event_id as attempt_id,
+        m.occurred_at as t1,
+        {{ spoor_add_seconds('m.occurred_at', 'f.window_seconds') }} as window_end,
+        f.step_count
+    from ranked as m
+    inner join {{ funnels }} as f on m.funnel_name = f.funnel_name
+),
+
+first_exclusion as (
+    select
+        o.funnel_name,
+        o.attempt_id,
+        x.occurred_at as excluded_at
+    from opens as o
+    asof inner join {{ exclusions }} as x
+        on
+            o.funnel_name = x.funnel_name
+            and o.person_id = x.person_id
+            and x.occurred_at > o.t1
+    where x.occurred_at <= o.window_end
+),
+
+open_steps as (
+    select
+        o.funnel_name,
+        o.person_id,
+        o.attempt_id,
+        o.t1,
+        o.window_end,
+        unnest(range(1, o.step_count + 1)) as matched_step
+    from opens as o
+),
+
+firsts as (
+    select
+        o.*,
+        f.tie_rank
+    from open_steps as o
+    asof inner join ranked as f
+        on
+            o.funnel_name = f.funnel_name
+            and o.person_id = f.person_id
+            and o.matched_step = f.step_index
+            and f.occurred_at >= o.t1
+)
+
+select
+    o.funnel_name,
+    o.person_id,
+    o.attempt_id,
+    o.t1,
+    o.window_end,
+    o.matched_step,
+    m.event_id,
+    m.occurred_at
+from firsts as o
+inner join ranked as m
+    on
+        o.funnel_name = m.funnel_name
+        and o.person_id = m.person_id
+        and o.matched_step = m.step_index
+        and o.tie_rank = m.match_rank
+left join first_exclusion as x
+    on o.funnel_name = x.funnel_name and o.attempt_id = x.attempt_id
+where
+    m.occurred_at <= o.window_end
+    and (x.excluded_at is null or m.occurred_at < x.excluded_at)
+{% endmacro %}

@@ -8,15 +8,12 @@
     on_schema_change='sync_all_columns',
     post_hook=["{{ spoor_record_watermark() }}"],
 ) }}
-{#- Staged columns carried on unchanged (not the IP, nor what no later model reads). #}
+{#- Staged columns carried on unchanged: only what the models downstream read (sessions,
+    traits, fct_sessions); fct_events takes the other staged columns from stg_raw__events,
+    so the wide rows (properties, URLs, context) are written once more, not twice. #}
 {%- set passthrough = [
-    'event_id', 'event_type', 'event_name', 'page_name', 'anonymous_id', 'user_id',
-    'occurred_at', 'received_at', 'received_date', 'properties', 'traits',
-    'page_url', 'page_path', 'page_referrer', 'page_title', 'page_search',
-    'campaign_source', 'campaign_medium', 'campaign_name', 'campaign_term', 'campaign_content',
-    'locale', 'timezone', 'library_name', 'library_version', 'app_name', 'app_version',
-    'context_device_type', 'context_os_name', 'context_os_version', 'user_agent',
-    'source_id', 'file', 'line_number', 'load_id',
+    'event_id', 'event_type', 'event_name', 'anonymous_id', 'user_id', 'occurred_at',
+    'traits', 'page_path', 'campaign_source', 'campaign_medium', 'campaign_name', 'source_id',
 ] %}
 with
 
@@ -26,13 +23,57 @@ events as (
         {%- for column in passthrough %}
             {{ column }},
         {%- endfor %}
+        page_url,
+        page_referrer,
         ip,
-        {{ url_host('page_referrer') }} as referrer_host,
-        {{ url_host('page_url') }} as page_host
+        user_agent,
+        context_device_type,
+        context_os_name,
+        context_os_version
     from {{ ref('stg_raw__events') }}
     {%- if is_incremental() %}
     where _built_at > {{ spoor_watermark() }}
     {%- endif %}
+
+),
+
+-- Regular expressions run once per distinct value (URL, IP, traffic source/medium/campaign),
+-- not once per event: there are far fewer values than events.
+url_hosts as (
+
+    select
+        url,
+        {{ url_host('url') }} as host
+    from (
+        select page_referrer as url from events
+        union
+        select page_url from events
+    ) as urls
+    where url is not null
+
+),
+
+ip_prefixes as (
+
+    select
+        ip,
+        {{ ip_prefix('ip') }} as ip_prefix
+    from (
+        select distinct ip from events
+        where ip is not null
+    ) as distinct_ips
+
+),
+
+hosted as (
+
+    select
+        events.*,
+        referrers.host as referrer_host,
+        pages.host as page_host
+    from events
+    left join url_hosts as referrers on events.page_referrer = referrers.url
+    left join url_hosts as pages on events.page_url = pages.url
 
 ),
 
@@ -53,7 +94,7 @@ sourced as (
             campaign_source,
             case when referrer_host <> coalesce(page_host, '') then referrer_host end
         )) as traffic_source
-    from events
+    from hosted
 
 ),
 
@@ -99,6 +140,26 @@ mediums as (
     from sourced
     left join source_categories on sourced.traffic_source = source_categories.traffic_source
 
+),
+
+channels as (
+
+    select
+        traffic_source,
+        traffic_medium,
+        campaign,
+        source_category,
+        {{ channel_grouping('traffic_source', 'traffic_medium', 'campaign', 'source_category') }}
+            as channel
+    from (
+        select distinct
+            traffic_source,
+            traffic_medium,
+            lower(campaign_name) as campaign,
+            source_category
+        from mediums
+    ) as combinations
+
 )
 
 select
@@ -109,21 +170,27 @@ select
     mediums.traffic_source,
     mediums.source_category,
     mediums.traffic_medium,
-    {{ ip_prefix('mediums.ip') }} as ip_prefix,
+    ip_prefixes.ip_prefix,
     ips.country_code,
-    {{ channel_grouping('traffic_source', 'traffic_medium', 'lower(campaign_name)',
-                        'source_category') }} as channel,
+    channels.channel,
     -- Mobile SDKs send no user agent but say what the device is.
     coalesce(user_agents.device_type, case
-        when lower(context_device_type) in ('ios', 'android', 'mobile', 'phone') then 'mobile'
-        when lower(context_device_type) = 'tablet' then 'tablet'
+        when lower(mediums.context_device_type) in ('ios', 'android', 'mobile', 'phone') then 'mobile'
+        when lower(mediums.context_device_type) = 'tablet' then 'tablet'
     end) as device_type,
     user_agents.browser_family,
     user_agents.browser_version,
-    coalesce(user_agents.os_family, context_os_name) as os_family,
-    coalesce(user_agents.os_version, context_os_version) as os_version,
+    coalesce(user_agents.os_family, mediums.context_os_name) as os_family,
+    coalesce(user_agents.os_version, mediums.context_os_version) as os_version,
     coalesce(user_agents.is_bot, false) as is_bot,
     {{ spoor_built_at() }} as _built_at
 from mediums
 left join user_agents on mediums.user_agent = user_agents.user_agent
 left join ips on mediums.ip = ips.ip
+left join ip_prefixes on mediums.ip = ip_prefixes.ip
+left join channels
+    on
+        mediums.traffic_source is not distinct from channels.traffic_source
+        and mediums.traffic_medium is not distinct from channels.traffic_medium
+        and lower(mediums.campaign_name) is not distinct from channels.campaign
+        and mediums.source_category is not distinct from channels.source_category

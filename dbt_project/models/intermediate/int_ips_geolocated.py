@@ -1,4 +1,5 @@
-"""Country for every distinct IP, looked up once each in geoip2fast's bundled database.
+"""Country for every distinct IP, looked up once each in geoip2fast's bundled database
+(on an incremental run, only IPs not seen before).
 Output is keyed by the raw IP and read only by int_events_enriched, which drops the IP."""
 
 import pandas as pd
@@ -16,10 +17,15 @@ def lookup_country(geoip: GeoIP2Fast, ip: str) -> str | None:
 
 
 def model(dbt, session):
-    dbt.config(materialized="table")
+    # Incremental: looks up only IPs not looked up yet (the bundled database is fixed
+    # for an installed version; a full refresh looks every IP up again).
+    dbt.config(materialized="incremental", unique_key="ip")
     events = dbt.ref("stg_raw__events")
-    rows = events.filter("ip is not null").select("ip").distinct().fetchall()
-    geoip = GeoIP2Fast()
+    values = events.filter("ip is not null").select("ip").distinct()
+    if dbt.is_incremental:
+        values = values.filter(f"ip not in (select ip from {dbt.this})")
+    rows = values.fetchall()
+    geoip = GeoIP2Fast() if rows else None
     return pd.DataFrame(
         [{"ip": ip, "country_code": lookup_country(geoip, ip)} for (ip,) in rows],
         columns=["ip", "country_code"],

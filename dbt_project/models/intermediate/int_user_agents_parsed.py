@@ -1,5 +1,6 @@
 """Browser, OS and device type for every distinct user agent, parsed once each with
-ua-parser (regexes from ua-parser-builtins): thousands of UAs, not millions of events."""
+ua-parser (regexes from ua-parser-builtins): thousands of UAs, not millions of events,
+and on an incremental run only the new ones."""
 
 import re
 
@@ -52,9 +53,14 @@ def parse_user_agent(user_agent: str) -> dict:
 
 
 def model(dbt, session):
-    dbt.config(materialized="table")
+    # Incremental: parses only user agents not parsed yet (a parse depends on the string
+    # alone; a value no event carries any more is never joined).
+    dbt.config(materialized="incremental", unique_key="user_agent")
     events = dbt.ref("stg_raw__events")
-    rows = events.filter("user_agent is not null").select("user_agent").distinct().fetchall()
+    values = events.filter("user_agent is not null").select("user_agent").distinct()
+    if dbt.is_incremental:
+        values = values.filter(f"user_agent not in (select user_agent from {dbt.this})")
+    rows = values.fetchall()
     parsed = [parse_user_agent(user_agent) for (user_agent,) in rows]
     columns = [
         "user_agent",

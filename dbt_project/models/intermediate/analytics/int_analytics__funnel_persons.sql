@@ -13,7 +13,7 @@ attempts as (
         t1,
         max(step_index) as reached
     from steps
-    group by all
+    group by funnel_name, person_id, attempt_id, t1
 ),
 
 best as (

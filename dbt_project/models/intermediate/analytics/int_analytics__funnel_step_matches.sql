@@ -9,7 +9,12 @@
 with steps as (
     select
         s.*,
-        f.breakdown_path
+        f.breakdown_path,
+        -- most steps have no `where` filter: only those that do check each event's properties
+        exists(
+            select 1 from {{ source('config', 'funnel_step_filters') }} as w
+            where w.funnel_name = s.funnel_name and w.step_index = s.step_index
+        ) as has_filters
     from {{ source('config', 'funnel_steps') }} as s
     inner join {{ source('config', 'funnels') }} as f on s.funnel_name = f.funnel_name
 ),
@@ -19,6 +24,7 @@ candidates as (
         s.funnel_name,
         s.step_index,
         s.breakdown_path,
+        s.has_filters,
         e.person_id,
         e.event_id,
         e.occurred_at,
@@ -29,8 +35,26 @@ candidates as (
         on
             e.event_type = s.event_type
             and (s.event_name is null or e.event_name = s.event_name)
+),
+
+matched as (
+    select * from candidates
+    where not has_filters
+    union all
+    select * from candidates as c
+    where
+        c.has_filters
+        and not exists (
+            select 1
+            from {{ source('config', 'funnel_step_filters') }} as w
+            where
+                w.funnel_name = c.funnel_name
+                and w.step_index = c.step_index
+                and {{ spoor_json_text('c.properties', spoor_key_pointer('w.property')) }} is distinct from w.value
+        )
 )
 
+-- first-touch breakdown input: the value at the funnel's breakdown path, if any
 select
     c.funnel_name,
     c.step_index,
@@ -38,20 +62,23 @@ select
     c.event_id,
     c.occurred_at,
     c.person_seq,
-    -- first-touch breakdown input: the value at the funnel's breakdown path, if any
     case split_part(c.breakdown_path, '.', 1)
         when 'properties' then {{ spoor_json_text('c.properties', spoor_path_pointer('c.breakdown_path')) }}
-        when 'context' then {{ spoor_context_text('c.breakdown_path', 'ctx', fct_events_columns) }}
     end as breakdown_value
-from candidates as c
+from matched as c
+where c.breakdown_path is null or c.breakdown_path not like 'context.%'
+
+union all
+
 -- context columns only for funnels broken down by context
-left join {{ ref('fct_events') }} as ctx
-    on c.event_id = ctx.event_id and c.breakdown_path like 'context.%'
-where not exists (
-    select 1
-    from {{ source('config', 'funnel_step_filters') }} as w
-    where
-        w.funnel_name = c.funnel_name
-        and w.step_index = c.step_index
-        and {{ spoor_json_text('c.properties', spoor_key_pointer('w.property')) }} is distinct from w.value
-)
+select
+    c.funnel_name,
+    c.step_index,
+    c.person_id,
+    c.event_id,
+    c.occurred_at,
+    c.person_seq,
+    {{ spoor_context_text('c.breakdown_path', 'ctx', fct_events_columns) }} as breakdown_value
+from matched as c
+left join {{ ref('fct_events') }} as ctx on c.event_id = ctx.event_id
+where c.breakdown_path like 'context.%'

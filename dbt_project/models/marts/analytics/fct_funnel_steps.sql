@@ -61,7 +61,7 @@ counts as (
             g.funnel_name = p.funnel_name
             and g.breakdown_value = p.breakdown_value
             and p.reached >= g.step_index
-    group by all
+    group by g.funnel_name, g.breakdown_value, g.step_index
 ),
 
 -- time from step k-1 to step k within each person's best attempt; 0s conversions ignored
@@ -91,7 +91,7 @@ times as (
     inner join step_times as t
         on p.funnel_name = t.funnel_name and p.best_attempt_id = t.attempt_id
     where t.seconds_from_previous > 0
-    group by all
+    group by p.funnel_name, p.breakdown_value, t.step_index
 )
 
 select

@@ -71,4 +71,4 @@ select
     cast(count(*) filter (where status = 'resurrecting') as bigint) as resurrecting_persons,
     cast(count(*) filter (where status = 'dormant') as bigint) as dormant_persons
 from statuses
-group by all
+group by period, period_start

@@ -28,7 +28,7 @@ cohorts as (
         count(*) as cohort_size
     from activity
     where activity = 'cohort'
-    group by all
+    group by retention_name, period_start
 ),
 
 grid as (
@@ -56,7 +56,10 @@ returns as (
             and r.period_start > c.period_start
     inner join defs as d on c.retention_name = d.retention_name
     where c.activity = 'cohort' and r.activity = 'return'
-    group by all
+    group by
+        c.retention_name,
+        c.period_start,
+        {{ spoor_periods_between('c.period_start', 'r.period_start', 'd.period') }}
 )
 
 select

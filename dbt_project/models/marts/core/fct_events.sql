@@ -29,6 +29,14 @@ events as (
     {%- endif %}
 ),
 
+-- The staged columns enrichment does not carry (properties, URLs, context).
+staged as (
+    select * from {{ ref('stg_raw__events') }}
+    {%- if is_incremental() %}
+        where event_id in (select event_id from changed)
+    {%- endif %}
+),
+
 sessions as (
     select
         event_id,
@@ -41,24 +49,24 @@ select
     events.event_type,
     events.event_name,
     {{ utc_timestamp('events.occurred_at') }} as occurred_at,
-    {{ utc_timestamp('events.received_at') }} as received_at,
+    {{ utc_timestamp('staged.received_at') }} as received_at,
     events.person_id,
     events.anonymous_id,
     events.user_id,
     sessions.session_id,
     events.source_id,
-    events.page_name,
-    events.page_url,
+    staged.page_name,
+    staged.page_url,
     events.page_path,
-    events.page_title,
-    events.page_search,
-    events.page_referrer,
+    staged.page_title,
+    staged.page_search,
+    staged.page_referrer,
     events.referrer_host,
     events.campaign_source,
     events.campaign_medium,
     events.campaign_name,
-    events.campaign_term,
-    events.campaign_content,
+    staged.campaign_term,
+    staged.campaign_content,
     events.traffic_source,
     events.traffic_medium,
     events.channel,
@@ -69,17 +77,18 @@ select
     events.os_version,
     events.country_code,
     events.ip_prefix,
-    events.locale,
-    events.timezone,
-    events.library_name,
-    events.library_version,
-    events.app_name,
-    events.app_version,
+    staged.locale,
+    staged.timezone,
+    staged.library_name,
+    staged.library_version,
+    staged.app_name,
+    staged.app_version,
     events.is_bot,
-    events.properties,
-    events.received_date,
-    events.file,
-    events.line_number,
-    events.load_id
+    staged.properties,
+    staged.received_date,
+    staged.file,
+    staged.line_number,
+    staged.load_id
 from events
+inner join staged on events.event_id = staged.event_id
 left join sessions on events.event_id = sessions.event_id
