@@ -496,8 +496,8 @@ class Validator:
                 blank_lines,
                 blank_by_file,
                 by_file,
-                self._spool(spool_dir, "events", EVENTS_SQL_COLUMNS, "is_valid"),
-                self._spool(spool_dir, "rejected", REJECTED_SCHEMA.names, REJECTED_WHERE),
+                self._spool(spool_dir, "events", EVENTS_SQL_COLUMNS, EVENTS_WHERE),
+                self._spool(spool_dir, "rejected", REJECTED_SQL_COLUMNS, REJECTED_WHERE),
             )
         out = self.con.sql("SELECT * FROM result").to_arrow_table()
         mask, blank = out["is_valid"], out["blank_line"]
@@ -513,7 +513,7 @@ class Validator:
         path = str(Path(spool_dir) / f"{name}.{self.spooled}.parquet")
         select = ", ".join(columns)
         self.con.execute(
-            f"COPY (SELECT {select}, getvariable('spoor_load_id') AS _dlt_load_id "
+            f"COPY (SELECT {select}, {_nullable(LOAD_ID, '_dlt_load_id', where)} "
             f"FROM result WHERE {where}) TO {sql_str(path)} (FORMAT parquet)"
         )
         return Spooled(path, rows)
@@ -530,13 +530,32 @@ class Validator:
         )
 
 
-# Spooled columns: the object fields typed JSON (parquet's JSON logical type), so the
-# warehouse takes them without a VARCHAR -> JSON cast.
+# Spooled columns. DuckDB's parquet writer marks a column REQUIRED when its statistics
+# show no NULLs in that batch, and dlt rewrites (reads and writes again) every imported
+# file whose nullability differs from its schema. So each column is written exactly as
+# dlt declares it: NOT NULL ones (EVENTS_NOT_NULL, always set on valid rows) through an
+# IS NOT NULL filter, every other one through a CASE the statistics cannot see through
+# (a no-op under the WHERE). The object fields are typed JSON (parquet's JSON logical
+# type), so the warehouse takes them without a VARCHAR -> JSON cast.
+EVENTS_NOT_NULL = ["message_id", "received_at"]
+LOAD_ID = "getvariable('spoor_load_id')"
+
+
+def _nullable(expr: str, name: str, where: str) -> str:
+    return f"CASE WHEN {where} THEN {expr} END AS {name}"
+
+
+EVENTS_WHERE = "is_valid AND " + " AND ".join(f"{n} IS NOT NULL" for n in EVENTS_NOT_NULL)
 EVENTS_SQL_COLUMNS = [
-    f"CAST({n} AS JSON) AS {n}" if n in ("properties", "traits", "context") else n
+    n
+    if n in EVENTS_NOT_NULL
+    else _nullable(
+        f"CAST({n} AS JSON)" if n in ("properties", "traits", "context") else n, n, "is_valid"
+    )
     for n in EVENTS_SCHEMA.names
 ]
 REJECTED_WHERE = "NOT is_valid AND NOT blank_line"
+REJECTED_SQL_COLUMNS = [_nullable(n, n, "NOT is_valid") for n in REJECTED_SCHEMA.names]
 
 
 def batch_to_table(
