@@ -39,7 +39,11 @@ DEFAULT_MAX_LINE_BYTES = 1 << 20  # 1 MiB, docs/design.md
 # A decompression bomb is cut here. 2 GiB is ~10x the largest real daily file we expect
 # (200 MB gz / day of 5M events expands to ~1.5 GB); raise it for bigger files.
 DEFAULT_MAX_DECOMPRESSED_BYTES = 2 << 30
-DEFAULT_BATCH_LINES = 65_536
+# Lines per validation statement: two of DuckDB's 122,880-row row groups, so both threads
+# validate one statement (a 65,536-line statement ran on one thread).
+DEFAULT_BATCH_LINES = 245_760
+# Lines per reader batch (the read-ahead queue holds a few): the statement pools several.
+READ_BATCH_LINES = 65_536
 
 STATUS_SEVERITY = ["ok", "empty", "not_gzip", "truncated", "expansion_limit"]
 _DAY_MS = re.compile(r"^[0-9]{1,15}$")
