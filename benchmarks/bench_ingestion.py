@@ -63,6 +63,57 @@ during these runs, so only ratios within one run mean much):
   validation ~60% (the depth check's bracket regex was over half of it), Python
   gunzip/split/Arrow ~10%, dlt parquet write + load ~20%, fixed start-up ~4 s (pandas
   import, see above).
+  after memory_limit 1GB / no insertion order on the load connection (bc5623f):
+    full: read_json 64.9 s, run_load 376.8 s (1.39 GB) -> 5.80x
+  after (issue #3 "Speed", this round; identical raw tables on the sample preset, EXCEPT
+  ALL both ways on every column but _dlt_load_id / loaded_at, payload_hash included):
+    - DuckDB's parquet writer marks a column REQUIRED when the batch's statistics show no
+      NULLs, which differed from dlt's schema, so dlt's normalize read and rewrote every
+      spooled file; the COPY now writes dlt's nullability (NOT NULL filter / CASE) and dlt
+      imports the files as they are (normalize 1.7 s -> 0.2 s on the 213k-line subset).
+    - batch_to_table: Arrow from one joined buffer and numpy offsets; invalid UTF-8 found
+      by bisecting Arrow's whole-array check (before, a batch with one bad line decoded
+      every line in Python): 1.1 s -> 0.26 s of CPU per 213k lines.
+    - the cyclic GC frozen during pipeline.run (perf: ~4% of the CPU in gc_collect_main /
+      visit_decref before).
+    - tried, then reverted: 245,760-line statements (two 122,880-row row groups, so both
+      DuckDB threads work on one statement). Fine at --scale 0.2, but on the full set the
+      load step (dlt copying the spooled parquet files into the warehouse under
+      LOAD_DUCKDB_CONFIG's 1 GB memory_limit) failed: "Out of Memory Error ... Failed to
+      commit". Back to 65,536-line statements.
+    Same-session A/B, whole child's CPU (user+sys), 213k-line subset (every 5th file of
+    --scale 0.2), both with the 245,760-line statements: HEAD 16.2 / 17.1 s, now 15.5 /
+    15.2 s; read_json on it: 2.8 s of CPU. Load average 13-22 from other jobs during these
+    runs (2 vCPU), so wall ratios mostly measure how much CPU each contender needs:
+    --scale 0.2 (245,760-line statements): read_json 36.2 s (0.51 GB); run_load 202.5 s
+      (1.52 GB) -> 5.59x (HEAD, same day at load average 8: read_json 39.9 s, run_load
+      187.7 s (0.97 GB) -> 4.71x)
+    full: not measured with the final code (65,536-line statements) in this round; see
+      the commit log / next entry.
+  The <= 2x target is still NOT met. Where the CPU goes now (213k-line subset, process CPU
+  per dlt step): imports 1.1 s; extract 10.0 s, of which the validation statement ~6-7 s
+  and reading + gunzip + split + Arrow + depth ~1.5 s in the read-ahead thread; normalize
+  0.06 s; load (parquet into the warehouse) 1.8 s. read_json does all of its work in
+  2.8 s. perf on the statement alone: yyjson_read ~13% of the samples, memmove ~10%,
+  malloc/free ~8%, the rest spread thin (lists of field types and texts, CASEs, casts,
+  md5, string storage): no single hot spot left, the statement does too much per line.
+  Tried and not kept, payload_hash: md5(json_merge_patch(line, '{"receivedAt":null}'))
+  costs 1.3-1.5 s of CPU per 213k lines in DuckDB (md5 alone ~0.45 s). A text shortcut
+  gives the same hash: when a line has no backslash and `"receivedAt"` occurs once, that
+  occurrence is the top-level key; deleting the member and one adjacent comma from a
+  compact line gives exactly yyjson's text (same md5 on every line of the sample and the
+  subset; other lines would keep the old expression). But it is not cheaper: in DuckDB
+  (guard: contains + regexp_matches; regexp_replace; md5) 1.97-2.04 s vs 1.87-2.11 s for
+  the old one (both with a 0.63 s base), and in Python in the read-ahead thread 1.86 s
+  per 213k lines (to_pylist, count/find, slicing, hashlib). DuckDB's strpos, replace and
+  regexp_* cost as much as yyjson's parse and write on ~900-byte lines. A hash without
+  the removal (md5 of the line, or of the extracted fields) would be cheap but changes
+  what it means (retries differ in receivedAt; extra top-level keys) -- not done.
+  Next, by expected gain: one parse per line (a multi-path json_extract of JSON texts,
+  types from the first byte, strings unquoted only when they hold a backslash) instead of
+  json_valid + json_type + json_extract_string; the plan reading properties from that
+  same parse; the `result` temp table and its two COPYs (~1.3 s of CPU per 213k lines)
+  replaced by writing valid and rejected rows in one pass; the four timestamp regexes.
 """
 
 from __future__ import annotations

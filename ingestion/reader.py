@@ -39,7 +39,12 @@ DEFAULT_MAX_LINE_BYTES = 1 << 20  # 1 MiB, docs/design.md
 # A decompression bomb is cut here. 2 GiB is ~10x the largest real daily file we expect
 # (200 MB gz / day of 5M events expands to ~1.5 GB); raise it for bigger files.
 DEFAULT_MAX_DECOMPRESSED_BYTES = 2 << 30
+# Lines per validation statement. 245,760 (two of DuckDB's 122,880-row row groups, so both
+# threads work on one statement) made parquet files that the load step, under its 1 GB
+# memory_limit, could not commit on the full 5M-event set (Out of Memory): kept at 65,536.
 DEFAULT_BATCH_LINES = 65_536
+# Lines per reader batch (the read-ahead queue holds a few): the statement pools several.
+READ_BATCH_LINES = 65_536
 
 STATUS_SEVERITY = ["ok", "empty", "not_gzip", "truncated", "expansion_limit"]
 _DAY_MS = re.compile(r"^[0-9]{1,15}$")

@@ -32,6 +32,7 @@ from ingestion.reader import (
     DEFAULT_BATCH_LINES,
     DEFAULT_MAX_DECOMPRESSED_BYTES,
     DEFAULT_MAX_LINE_BYTES,
+    READ_BATCH_LINES,
     FileReader,
     FileRef,
     parse_layout,
@@ -364,7 +365,7 @@ def spoor_events(
             ref,
             max_line_bytes=max_line_bytes,
             max_decompressed_bytes=max_decompressed_bytes,
-            batch_lines=batch_lines,
+            batch_lines=min(batch_lines, READ_BATCH_LINES),
         )
 
     @dlt.transformer(

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -496,8 +497,8 @@ class Validator:
                 blank_lines,
                 blank_by_file,
                 by_file,
-                self._spool(spool_dir, "events", EVENTS_SQL_COLUMNS, "is_valid"),
-                self._spool(spool_dir, "rejected", REJECTED_SCHEMA.names, REJECTED_WHERE),
+                self._spool(spool_dir, "events", EVENTS_SQL_COLUMNS, EVENTS_WHERE),
+                self._spool(spool_dir, "rejected", REJECTED_SQL_COLUMNS, REJECTED_WHERE),
             )
         out = self.con.sql("SELECT * FROM result").to_arrow_table()
         mask, blank = out["is_valid"], out["blank_line"]
@@ -513,7 +514,7 @@ class Validator:
         path = str(Path(spool_dir) / f"{name}.{self.spooled}.parquet")
         select = ", ".join(columns)
         self.con.execute(
-            f"COPY (SELECT {select}, getvariable('spoor_load_id') AS _dlt_load_id "
+            f"COPY (SELECT {select}, {_nullable(LOAD_ID, '_dlt_load_id', where)} "
             f"FROM result WHERE {where}) TO {sql_str(path)} (FORMAT parquet)"
         )
         return Spooled(path, rows)
@@ -530,13 +531,68 @@ class Validator:
         )
 
 
-# Spooled columns: the object fields typed JSON (parquet's JSON logical type), so the
-# warehouse takes them without a VARCHAR -> JSON cast.
+# Spooled columns. DuckDB's parquet writer marks a column REQUIRED when its statistics
+# show no NULLs in that batch, and dlt rewrites (reads and writes again) every imported
+# file whose nullability differs from its schema. So each column is written exactly as
+# dlt declares it: NOT NULL ones (EVENTS_NOT_NULL, always set on valid rows) through an
+# IS NOT NULL filter, every other one through a CASE the statistics cannot see through
+# (a no-op under the WHERE). The object fields are typed JSON (parquet's JSON logical
+# type), so the warehouse takes them without a VARCHAR -> JSON cast.
+EVENTS_NOT_NULL = ["message_id", "received_at"]
+LOAD_ID = "getvariable('spoor_load_id')"
+
+
+def _nullable(expr: str, name: str, where: str) -> str:
+    return f"CASE WHEN {where} THEN {expr} END AS {name}"
+
+
+EVENTS_WHERE = "is_valid AND " + " AND ".join(f"{n} IS NOT NULL" for n in EVENTS_NOT_NULL)
 EVENTS_SQL_COLUMNS = [
-    f"CAST({n} AS JSON) AS {n}" if n in ("properties", "traits", "context") else n
+    n
+    if n in EVENTS_NOT_NULL
+    else _nullable(
+        f"CAST({n} AS JSON)" if n in ("properties", "traits", "context") else n, n, "is_valid"
+    )
     for n in EVENTS_SCHEMA.names
 ]
 REJECTED_WHERE = "NOT is_valid AND NOT blank_line"
+REJECTED_SQL_COLUMNS = [_nullable(n, n, "NOT is_valid") for n in REJECTED_SCHEMA.names]
+
+
+def _binary_array(lines: list[bytes]) -> pa.Array:
+    """The lines as one Arrow binary array, built from their lengths and one joined
+    buffer (C speed; `pa.array` on a list converts object by object and imports pandas)."""
+    n = len(lines)
+    offsets = np.zeros(n + 1, np.int64)
+    np.cumsum(np.fromiter(map(len, lines), np.int64, n), out=offsets[1:])
+    if offsets[-1] >= 2**31:  # past int32 offsets: let Arrow split it
+        return pa.array(lines, pa.binary())
+    buffers = [None, pa.py_buffer(offsets.astype(np.int32)), pa.py_buffer(b"".join(lines))]
+    return pa.Array.from_buffers(pa.binary(), n, buffers)
+
+
+def _invalid_utf8(binary: pa.Array) -> list[int]:
+    """Indices of the elements that are not valid UTF-8: Arrow's whole-array check,
+    bisected down to single lines (only halves holding a bad line are split)."""
+    try:
+        binary.cast(pa.string())
+        return []
+    except pa.ArrowInvalid:
+        if len(binary) == 1:
+            return [0]
+    half = len(binary) // 2
+    return _invalid_utf8(binary.slice(0, half)) + [
+        half + i for i in _invalid_utf8(binary.slice(half))
+    ]
+
+
+def _sparse(n: int, values: dict[int, Any], type_: pa.DataType) -> pa.Array:
+    """A length-n array, NULL except at the given indices."""
+    if not values:
+        return pa.nulls(n, type_)
+    index = np.zeros(n, np.int32)
+    index[list(values)] = np.arange(1, len(values) + 1, dtype=np.int32)
+    return pa.array([None, *values.values()], type_).take(pa.array(index))
 
 
 def batch_to_table(
@@ -545,48 +601,34 @@ def batch_to_table(
     """Lines to an INPUT_SCHEMA table: whole-array UTF-8 check, per-line work only for the
     (rare) lines the reader or the check flagged."""
     n = len(batch.lines)
-    binary = pa.array(batch.lines, pa.binary())
-    try:
-        text = binary.cast(pa.string())  # validates UTF-8 for the whole batch in C++
-        bad_utf8: dict[int, bytes] = {}
-    except pa.ArrowInvalid:
-        bad_utf8 = {}
-        for i, raw in enumerate(batch.lines):
-            try:
-                raw.decode("utf-8")
-            except UnicodeDecodeError:
-                bad_utf8[i] = raw
-        text = None
-    flagged = set(batch.problems) | set(bad_utf8)
-    if flagged or text is None:
-        lines = text.to_pylist() if text is not None else None
-        line_col, raw_line, raw_bytes, pre_reasons, pre_message = [], [], [], [], []
-        for i, raw in enumerate(batch.lines):
-            if i not in flagged:
-                line_col.append(lines[i] if lines is not None else raw.decode("utf-8"))
-                raw_line.append(None)
-                raw_bytes.append(None)
-                pre_reasons.append(None)
-                pre_message.append(None)
-                continue
+    binary = _binary_array(batch.lines)
+    bad_utf8 = _invalid_utf8(binary)
+    text = binary.cast(pa.string(), safe=not bad_utf8)  # bad lines are masked below
+    flagged = sorted(set(batch.problems) | set(bad_utf8))
+    if flagged:
+        bad = set(bad_utf8)
+        raw_line, raw_bytes, pre_reasons, pre_message = {}, {}, {}, {}
+        for i in flagged:
+            raw = batch.lines[i]
             reasons, messages = [], []
             if i in batch.problems:
                 reasons.append(batch.problems[i][0])
                 messages.append(batch.problems[i][1])
-            if i in bad_utf8:
+            if i in bad:
                 reasons.append("invalid_utf8")
                 messages.append("not valid UTF-8; raw_bytes holds the line")
-            line_col.append(None)
-            raw_line.append(raw.decode("utf-8", "backslashreplace"))
-            raw_bytes.append(raw if i in bad_utf8 else None)
-            pre_reasons.append(reasons)
-            pre_message.append("; ".join(messages))
+                raw_bytes[i] = raw
+            raw_line[i] = raw.decode("utf-8", "backslashreplace")
+            pre_reasons[i] = reasons
+            pre_message[i] = "; ".join(messages)
+        mask = np.zeros(n, np.bool_)
+        mask[flagged] = True
         cols = [
-            pa.array(line_col, pa.string()),
-            pa.array(raw_line, pa.string()),
-            pa.array(raw_bytes, pa.binary()),
-            pa.array(pre_reasons, pa.list_(pa.string())),
-            pa.array(pre_message, pa.string()),
+            pc.if_else(pa.array(mask), pa.scalar(None, pa.string()), text),
+            _sparse(n, raw_line, pa.string()),
+            _sparse(n, raw_bytes, pa.binary()),
+            _sparse(n, pre_reasons, pa.list_(pa.string())),
+            _sparse(n, pre_message, pa.string()),
         ]
     else:
         cols = [
@@ -598,7 +640,7 @@ def batch_to_table(
         ]
     lineage = [
         pa.repeat(pa.scalar(file, pa.string()), n),
-        pa.array(range(batch.first_line, batch.first_line + n), pa.int64()),
+        pa.array(np.arange(batch.first_line, batch.first_line + n, dtype=np.int64)),
         pa.repeat(pa.scalar(source_id, pa.string()), n),
         pa.repeat(pa.scalar(received_day, pa.date32()), n),
     ]
