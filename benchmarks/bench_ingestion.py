@@ -88,8 +88,10 @@ during these runs, so only ratios within one run mean much):
     --scale 0.2 (245,760-line statements): read_json 36.2 s (0.51 GB); run_load 202.5 s
       (1.52 GB) -> 5.59x (HEAD, same day at load average 8: read_json 39.9 s, run_load
       187.7 s (0.97 GB) -> 4.71x)
-    full: not measured with the final code (65,536-line statements) in this round; see
-      the commit log / next entry.
+    full, final code (65,536-line statements), `--only load` (no time was left for
+      read_json in the same invocation, so no ratio): run_load 485.2 s (11.0k rows/s,
+      1.39 GB peak RSS), 5,345,539 lines (5,304,104 valid, 41,435 rejected), 2,504 files;
+      load average 17-22 from other jobs. Not comparable with bc5623f's 376.8 s above.
   The <= 2x target is still NOT met. Where the CPU goes now (213k-line subset, process CPU
   per dlt step): imports 1.1 s; extract 10.0 s, of which the validation statement ~6-7 s
   and reading + gunzip + split + Arrow + depth ~1.5 s in the read-ahead thread; normalize
