@@ -68,22 +68,7 @@ from chain
 {% macro duckdb__spoor_funnel_chain(matches, funnels) %}
 with recursive
 ranked as (
-    select
-        m.funnel_name,
-        m.step_index,
-        m.person_id,
-        m.event_id,
-        m.occurred_at,
-        row_number() over (
-            partition by m.funnel_name, m.step_index, m.person_id
-            order by m.occurred_at, m.event_id
-        ) as match_rank,
-        rank() over (
-            partition by m.funnel_name, m.step_index, m.person_id order by m.occurred_at
-        ) as tie_rank
-    from {{ matches }} as m
-    inner join {{ funnels }} as f on m.funnel_name = f.funnel_name
-    where f.funnel_order = 'ordered'
+    {{ spoor_ranked_matches(matches, funnels, 'ordered') }}
 ),
 
 -- for each match of step k, the tie_rank of the first instant >= its own among the
@@ -263,22 +248,7 @@ group by o.funnel_name, o.person_id, o.attempt_id, o.t1, o.window_end, m.step_in
     exclusion after t1 is an ASOF join too. No attempt is joined with all its window. -#}
 {% macro duckdb__spoor_funnel_unordered_steps(matches, funnels, exclusions) %}
 with ranked as (
-    select
-        m.funnel_name,
-        m.step_index,
-        m.person_id,
-        m.event_id,
-        m.occurred_at,
-        row_number() over (
-            partition by m.funnel_name, m.step_index, m.person_id
-            order by m.occurred_at, m.event_id
-        ) as match_rank,
-        rank() over (
-            partition by m.funnel_name, m.step_index, m.person_id order by m.occurred_at
-        ) as tie_rank
-    from {{ matches }} as m
-    inner join {{ funnels }} as f on m.funnel_name = f.funnel_name
-    where f.funnel_order = 'unordered'
+    {{ spoor_ranked_matches(matches, funnels, 'unordered') }}
 ),
 
 opens as (
@@ -352,4 +322,25 @@ left join first_exclusion as x
 where
     m.occurred_at <= o.window_end
     and (x.excluded_at is null or m.occurred_at < x.excluded_at)
+{% endmacro %}
+
+{#- Step matches of the funnels of one order, ranked per (funnel, step, person): match_rank
+    by (time, event_id), tie_rank by time alone (the rank of an instant's first match). -#}
+{% macro spoor_ranked_matches(matches, funnels, funnel_order) %}
+    select
+        m.funnel_name,
+        m.step_index,
+        m.person_id,
+        m.event_id,
+        m.occurred_at,
+        row_number() over (
+            partition by m.funnel_name, m.step_index, m.person_id
+            order by m.occurred_at, m.event_id
+        ) as match_rank,
+        rank() over (
+            partition by m.funnel_name, m.step_index, m.person_id order by m.occurred_at
+        ) as tie_rank
+    from {{ matches }} as m
+    inner join {{ funnels }} as f on m.funnel_name = f.funnel_name
+    where f.funnel_order = '{{ funnel_order }}'
 {% endmacro %}
