@@ -19,6 +19,8 @@ from dagster import DagsterEventType
 
 from orchestration.partitions import clamp_to_partitions, range_tags, received_day
 from orchestration.pending import pending
+from orchestration.run_lock import warehouse_run_lock
+from spoor.progress import log as progress_log
 from spoor.settings import Settings
 
 DBT_OPS = ("spoor_dbt_staging", "spoor_dbt_models")
@@ -201,7 +203,10 @@ def run_once(
 
     instance = instance or dg.DagsterInstance.get()
     job = defs.resolve_implicit_global_asset_job_def()
-    first, last = data_days()
+    # A run in progress (another `spoor run`, the schedule, the UI) finishes first: what is
+    # pending is read after it. The run itself takes the lock again (WarehouseResource).
+    with warehouse_run_lock(Settings.from_env().warehouse, progress_log):
+        first, last = data_days()
     reclaim_dead_runs(instance)
     run_config = {
         "ops": {op: {"config": {"full_refresh": full_refresh}} for op in DBT_OPS},

@@ -1,17 +1,21 @@
 """The DuckDB warehouse as a Dagster resource: the only way assets and checks open it.
 
 DuckDB allows one writer per file, so every asset that writes shares the `warehouse`
-concurrency pool (size 1, set in dagster.yaml) and runs are serialised.
+concurrency pool (size 1, set in dagster.yaml), and a run holds the warehouse's run lock
+(run_lock.py) from its start to its end, so runs never interleave their steps.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import dagster as dg
 import duckdb
+from pydantic import PrivateAttr
+
+from orchestration.run_lock import warehouse_run_lock
 
 WAREHOUSE_POOL = "warehouse"
 
@@ -20,6 +24,14 @@ class WarehouseResource(dg.ConfigurableResource):
     """The DuckDB file the pipeline writes (SPOOR_WAREHOUSE)."""
 
     path: str
+    _run: ExitStack = PrivateAttr(default_factory=ExitStack)
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        # once per run (runs execute in one process): the run lock, held until teardown
+        self._run.enter_context(warehouse_run_lock(self.path, context.log))
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        self._run.close()
 
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:

@@ -31,7 +31,9 @@ REPORT = dg.AssetKey(["serving", "report"])
 )
 def snapshot(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     serving = Settings.from_env().serving
-    publication = publish(warehouse.path, serving, list(served_models().values()), context.run_id)
+    publication = publish(
+        warehouse.path, serving, list(served_models().values()), context.run.run_id
+    )
     rows = "\n".join(f"| {name} | {n:,} |" for name, n in publication.tables.items())
     return dg.MaterializeResult(
         metadata={
