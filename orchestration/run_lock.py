@@ -21,6 +21,10 @@ from pathlib import Path
 from typing import Any
 
 
+class WarehouseInUse(RuntimeError):
+    """A run holds the warehouse (raised instead of waiting, with `wait=False`)."""
+
+
 def lock_path(warehouse: str | Path) -> Path:
     return Path(str(warehouse) + ".run.lock")
 
@@ -40,9 +44,12 @@ def holder(warehouse: str | Path) -> str | None:
 
 
 @contextmanager
-def warehouse_run_lock(warehouse: str | Path, log: Any = None) -> Iterator[None]:
+def warehouse_run_lock(
+    warehouse: str | Path, log: Any = None, *, wait: bool = True
+) -> Iterator[None]:
     """Hold the run lock of `warehouse`, waiting while another run has it (and saying so
-    on `log`, a logging.Logger or Dagster's context.log)."""
+    on `log`, a logging.Logger or Dagster's context.log); `wait=False` raises
+    WarehouseInUse instead."""
     path = lock_path(warehouse)
     path.parent.mkdir(parents=True, exist_ok=True)
     f = path.open("a+")
@@ -52,6 +59,8 @@ def warehouse_run_lock(warehouse: str | Path, log: Any = None) -> Iterator[None]
         except BlockingIOError:
             f.seek(0)
             who = f.read().strip() or "another process"
+            if not wait:
+                raise WarehouseInUse(f"a run of {who} is using {warehouse}") from None
             if log:
                 log.warning(f"waiting for the warehouse: a run of {who} is using {warehouse}")
             started = time.monotonic()

@@ -70,3 +70,18 @@ def test_a_killed_run_frees_the_lock(tmp_path):
         child.kill()
         child.wait(timeout=30)
     assert holder(warehouse) is None
+
+
+def test_the_sensor_skips_while_a_run_is_in_progress(tmp_path, monkeypatch):
+    from orchestration.defs.automation.jobs import new_files
+
+    warehouse = tmp_path / "spoor.duckdb"
+    (tmp_path / "events").mkdir()
+    monkeypatch.setenv("SPOOR_WAREHOUSE", str(warehouse))
+    monkeypatch.setenv("SPOOR_EVENTS_URL", str(tmp_path / "events"))
+    with warehouse_run_lock(warehouse), dg.instance_for_test() as instance:
+        result = new_files(dg.build_sensor_context(instance=instance))
+    assert "a run is in progress: a run of pid" in result.skip_message
+    with dg.instance_for_test() as instance:  # the run ended: the sensor looks again
+        result = new_files(dg.build_sensor_context(instance=instance))
+    assert result.skip_message == "no new files"

@@ -11,6 +11,7 @@ import dagster as dg
 
 from orchestration.partitions import clamp_to_partitions, range_tags, received_day
 from orchestration.pending import WarehouseBusy, pending
+from orchestration.run_lock import WarehouseInUse, warehouse_run_lock
 from spoor.settings import Settings
 
 refresh = dg.define_asset_job(
@@ -44,7 +45,12 @@ def nightly(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
 def new_files(context: dg.SensorEvaluationContext):
     settings = Settings.from_env()
     try:
-        found = pending(settings.events_url, settings.warehouse)
+        # Holding the run lock while reading: a run starting now waits the moment this
+        # read-only look takes, instead of failing to open DuckDB for writing.
+        with warehouse_run_lock(settings.warehouse, wait=False):
+            found = pending(settings.events_url, settings.warehouse)
+    except WarehouseInUse as exc:
+        return dg.SkipReason(f"a run is in progress: {exc}")
     except WarehouseBusy as exc:
         return dg.SkipReason(f"the warehouse is busy (a run is writing): {exc}")
     if not found.files:
