@@ -1,5 +1,5 @@
-"""Which dbt models are served: every model the asset graph groups as `marts` or `audit`,
-without the columns their yml marks `meta: {pii: true}` (served as NULL).
+"""Which dbt models are served: every model the asset graph groups as `marts`, `audit` or
+`semantic`, without the columns their yml marks `meta: {pii: true}` (served as NULL).
 
 Read from the dbt manifest with the same translator the dbt assets use, so the snapshot's
 upstream keys and the tables it copies can never disagree with the graph.
@@ -15,7 +15,8 @@ import dagster as dg
 from orchestration.dbt_project import dbt_project
 from orchestration.serving.snapshot import Relation
 
-SERVED_GROUPS = ("marts", "audit")
+# semantic: MetricFlow's time spine, so `mf` can query the snapshot (docs/semantic-layer.md)
+SERVED_GROUPS = ("marts", "audit", "semantic")
 
 
 @cache

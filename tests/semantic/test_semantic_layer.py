@@ -491,3 +491,44 @@ def test_exposures_declare_the_dashboards(semantic_project):
     bi = exposures["product_kpis"]
     assert bi["type"] == "dashboard"
     assert any(node.startswith("metric.") for node in bi["depends_on"]["nodes"])
+
+
+def test_mf_reads_the_snapshot_while_a_run_holds_the_warehouse(
+    semantic_project, mf, tmp_path_factory
+):
+    """SPOOR_DBT_TARGET=serving: `mf` reads the published snapshot read-only, so it works
+    while another process holds the warehouse for writing (and never blocks that run)."""
+    import shutil
+    import subprocess
+    import sys
+    from dataclasses import replace
+
+    serving = semantic_project.warehouse.parent / "serving"
+    assert (serving / "spoor.duckdb").exists()
+    root = tmp_path_factory.mktemp("serving_project") / "dbt_project"
+    shutil.copytree(semantic_project.root, root, ignore=shutil.ignore_patterns("target", "logs"))
+    env = {
+        **semantic_project.env,
+        "SPOOR_DBT_TARGET": "serving",
+        "SPOOR_SERVING": str(serving),
+        "DBT_PROFILES_DIR": str(root),
+        "DBT_PROJECT_DIR": str(root),
+    }
+    project = replace(semantic_project, root=root, env=env)
+    writer = subprocess.Popen(
+        [sys.executable, "-c",
+         "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
+         "print('locked', flush=True); time.sleep(600)", str(semantic_project.warehouse)],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert writer.stdout.readline().strip() == "locked"
+        proc = project.dbt("parse")
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        got = project.mf_batch(
+            {"sessions_by_day": QUERIES["sessions_by_day"]}, tmp_path_factory.mktemp("mf_serving")
+        )
+    finally:
+        writer.kill()
+        writer.wait(timeout=30)
+    assert result_rows(got, "sessions_by_day") == result_rows(mf, "sessions_by_day")
