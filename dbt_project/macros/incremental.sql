@@ -111,3 +111,23 @@
         where e.session_id = s.session_id
     )
 {%- endmacro %}
+
+{#- int_identifiers_observed: the events whose sightings an incremental run rewrites. -#}
+{% macro spoor_sightings_to_rewrite() -%}
+    (_built_at > {{ spoor_watermark() }} or event_type = 'alias')
+{%- endmacro %}
+
+{#- post-hook of int_identifiers_observed: the rows of rewritten events from earlier builds. -#}
+{% macro spoor_delete_replaced_sightings() -%}
+    {%- if is_incremental() %}
+    delete from {{ this }}
+    where
+        _built_at is distinct from {{ spoor_built_at() }}
+        and event_id in (
+            select event_id from {{ ref('stg_raw__events') }}
+            where {{ spoor_sightings_to_rewrite() }}
+        )
+    {%- else %}
+    select 1
+    {%- endif %}
+{%- endmacro %}

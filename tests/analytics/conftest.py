@@ -2,7 +2,8 @@
 
 The project copy holds only what the analytics models need (sources, the schema macro,
 the analytics macros and models) plus stand-in `fct_events` / `fct_sessions` models that
-read a fixture table, so these tests do not depend on the state of other layers.
+read a fixture table (and stand-ins for the change stamps the incremental analytics
+models follow), so these tests do not depend on the state of other layers.
 """
 
 from __future__ import annotations
@@ -44,6 +45,15 @@ def make_project(root: Path) -> Path:
     stubs.mkdir(parents=True)
     for name in ("fct_events", "fct_sessions"):
         (stubs / f"{name}.sql").write_text(f"select * from fixture.{name}\n")
+    # what an incremental analytics run reads to find changed events: nothing changes here
+    (stubs / "int_events_enriched.sql").write_text(
+        "select event_id, cast(null as varchar) as user_id, cast(null as varchar) as"
+        " anonymous_id, cast(null as timestamptz) as _built_at from fixture.fct_events\n"
+    )
+    (stubs / "int_identity_versions.sql").write_text(
+        "select cast(null as varchar) as node_id, cast(null as varchar) as person_id,"
+        " cast(null as timestamptz) as _changed_at where false\n"
+    )
     return dst
 
 

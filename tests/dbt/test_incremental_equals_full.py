@@ -5,8 +5,9 @@ Simulated files (faults on: retries, late files, rejects) are loaded day by day 
 real loader, with a dbt run after each step: a first build, new days, a hand-written late
 file (an identify that merges an old anonymous trail into a new user, and a page view
 days beyond the lookback that re-stitches an old session), a rerun with nothing new, and
-the rest. A copy of the warehouse is then rebuilt with --full-refresh; every table in
-`marts` (and audit.late_events) must match, row for row (EXCEPT ALL both ways).
+the rest under changed analytics definitions. A copy of the warehouse is then rebuilt with
+--full-refresh; every table in `marts` (and audit.late_events) must match, row for row
+(EXCEPT ALL both ways).
 """
 
 from __future__ import annotations
@@ -167,6 +168,16 @@ def test_incremental_runs_equal_a_full_refresh(tmp_path: Path) -> None:
     load(d(7), d(9))
     dbt(warehouse, tmp_path, "run")
     dbt(warehouse, tmp_path, "run")  # a rerun with nothing new changes nothing
+    # Changed definitions reach every person (the analytics models are incremental per
+    # person): a funnel window, a retention type, a funnel gone.
+    changed = tmp_path / "analytics.yml"
+    text = (DBT_PROJECT_DIR / "analytics.yml").read_text()
+    text = text.replace("window: {value: 14, unit: day}", "window: {value: 1, unit: hour}")
+    text = text.replace("type: first_time", "type: recurring")
+    text = text.replace("name: browse_any_order", "name: browse_any_order_renamed")
+    assert text != (DBT_PROJECT_DIR / "analytics.yml").read_text()
+    changed.write_text(text)
+    write_definitions(load_analytics(changed), warehouse)
     load(d(9), None)  # the rest, with the simulator's own late folder (day 12)
     dbt(warehouse, tmp_path, "build")
 

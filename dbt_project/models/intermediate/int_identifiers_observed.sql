@@ -1,9 +1,25 @@
 -- One row per identifier seen on an event, typed as an identity-graph node
 -- (`anon:<id>` / `user:<id>`). Junk placeholders ('undefined', '0', ...) are dropped here,
 -- so they never join two people.
+-- Incremental (append, then the post-hook drops the rows it replaced): the events restaged
+-- since the last build, and every alias (its previousId's type depends on all userIds).
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='sync_all_columns',
+    post_hook=[
+        "{{ spoor_delete_replaced_sightings() }}",
+        "{{ spoor_record_watermark() }}",
+    ],
+) }}
 with
 
-events as (select * from {{ ref('stg_raw__events') }}),
+events as (
+    select * from {{ ref('stg_raw__events') }}
+    {%- if is_incremental() %}
+    where {{ spoor_sightings_to_rewrite() }}
+    {%- endif %}
+),
 
 junk as (select lower(identifier) as identifier from {{ ref('junk_identifiers') }}),
 
@@ -44,10 +60,15 @@ clean as (
 
 ),
 
--- An alias's previousId is an old userId when it was ever sent as one, else an anonymousId.
+-- An alias's previousId is an old userId when it was ever sent as one (on any event, not
+-- only those rewritten), else an anonymousId.
 user_ids as (
-    select distinct identifier from clean
-    where identifier_role = 'user'
+    select distinct user_id as identifier
+    from {{ ref('stg_raw__events') }}
+    where
+        user_id is not null
+        and trim(user_id) <> ''
+        and lower(trim(user_id)) not in (select identifier from junk)
 ),
 
 typed as (
@@ -71,5 +92,6 @@ select
     identifier_role,
     identifier_type,
     identifier,
-    case when identifier_type = 'user_id' then 'user:' else 'anon:' end || identifier as node_id
+    case when identifier_type = 'user_id' then 'user:' else 'anon:' end || identifier as node_id,
+    {{ spoor_built_at() }} as _built_at
 from typed

@@ -3,6 +3,20 @@
 -- next event" and every tie is broken by (occurred_at, event_id).
 -- Narrow on purpose (sorted per person); breakdowns on `context.*` paths read the
 -- flattened columns of fct_events (int_analytics__funnel_step_matches).
+-- Incremental per person (macros/analytics/incremental_persons.sql): the persons of the
+-- events changed since the last build, old and new, get all their events rewritten.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='sync_all_columns',
+    post_hook=[
+        "{{ spoor_delete_rebuilt_persons() }}",
+        "{{ spoor_record_config_fingerprint() }}",
+        "{{ spoor_record_watermark() }}",
+    ],
+) }}
+-- depends_on: {{ ref('int_events_enriched') }}
+-- depends_on: {{ ref('int_identity_versions') }}
 select
     event_id,
     event_type,
@@ -10,8 +24,12 @@ select
     occurred_at,
     person_id,
     properties,
-    row_number() over (partition by person_id order by occurred_at, event_id) as person_seq
+    row_number() over (partition by person_id order by occurred_at, event_id) as person_seq,
+    {{ spoor_built_at() }} as _built_at
 from {{ ref('fct_events') }}
 where
     person_id is not null
+    {%- if is_incremental() %}
+    and {{ spoor_analytics_rebuild_filter('person_id') }}
+    {%- endif %}
     and {{ spoor_not_bot('is_bot') }}

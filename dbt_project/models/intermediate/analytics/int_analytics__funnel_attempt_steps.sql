@@ -4,8 +4,23 @@
 -- matched in [t0, t0 + window] before the first exclusion after t0 (macro
 -- spoor_funnel_unordered_steps); step_index ranks the steps' first times, so "reached
 -- step k" means "did k distinct steps".
+-- Incremental per person (macros/analytics/incremental_persons.sql).
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='sync_all_columns',
+    post_hook=[
+        "{{ spoor_delete_rebuilt_persons() }}",
+        "{{ spoor_record_config_fingerprint() }}",
+        "{{ spoor_record_watermark() }}",
+    ],
+) }}
+-- depends_on: {{ ref('int_analytics__events') }}
 with matches as (
     select * from {{ ref('int_analytics__funnel_step_matches') }}
+    {%- if is_incremental() %}
+    where {{ spoor_analytics_rebuild_filter('person_id') }}
+    {%- endif %}
 ),
 
 funnels as (
@@ -14,6 +29,9 @@ funnels as (
 
 exclusions as (
     select * from {{ ref('int_analytics__funnel_exclusion_matches') }}
+    {%- if is_incremental() %}
+    where {{ spoor_analytics_rebuild_filter('person_id') }}
+    {%- endif %}
 ),
 
 chain as (
@@ -32,7 +50,8 @@ select
     window_end,
     step_index,
     event_id,
-    occurred_at
+    occurred_at,
+    {{ spoor_built_at() }} as _built_at
 from chain
 
 union all
@@ -47,5 +66,6 @@ select
         partition by funnel_name, attempt_id order by occurred_at, matched_step
     ) as step_index,
     event_id,
-    occurred_at
+    occurred_at,
+    {{ spoor_built_at() }} as _built_at
 from unordered_steps

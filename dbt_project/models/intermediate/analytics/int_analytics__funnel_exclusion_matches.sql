@@ -1,5 +1,16 @@
 -- One row per (funnel exclusion, event) where the event matches the exclusion, matched
 -- like funnel steps (type, name, `where` filters).
+-- Incremental per person (macros/analytics/incremental_persons.sql).
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='sync_all_columns',
+    post_hook=[
+        "{{ spoor_delete_rebuilt_persons() }}",
+        "{{ spoor_record_config_fingerprint() }}",
+        "{{ spoor_record_watermark() }}",
+    ],
+) }}
 with candidates as (
     select
         x.funnel_name,
@@ -15,6 +26,9 @@ with candidates as (
         on
             e.event_type = x.event_type
             and (x.event_name is null or e.event_name = x.event_name)
+    {%- if is_incremental() %}
+    where {{ spoor_analytics_rebuild_filter('e.person_id') }}
+    {%- endif %}
 )
 
 select
@@ -24,7 +38,8 @@ select
     to_step,
     person_id,
     event_id,
-    occurred_at
+    occurred_at,
+    {{ spoor_built_at() }} as _built_at
 from candidates as c
 where not exists (
     select 1

@@ -1,8 +1,23 @@
 -- One row per funnel and person who reached step 1: the furthest step over all attempts,
 -- the best attempt (furthest, then earliest t1) whose step times feed the time columns,
 -- whether an exclusion removes the person (ordered/strict), and the first-touch breakdown.
+-- Incremental per person (macros/analytics/incremental_persons.sql).
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='sync_all_columns',
+    post_hook=[
+        "{{ spoor_delete_rebuilt_persons() }}",
+        "{{ spoor_record_config_fingerprint() }}",
+        "{{ spoor_record_watermark() }}",
+    ],
+) }}
+-- depends_on: {{ ref('int_analytics__events') }}
 with steps as (
     select * from {{ ref('int_analytics__funnel_attempt_steps') }}
+    {%- if is_incremental() %}
+    where {{ spoor_analytics_rebuild_filter('person_id') }}
+    {%- endif %}
 ),
 
 attempts as (
@@ -75,7 +90,12 @@ first_touch as (
                 partition by funnel_name, person_id order by occurred_at, event_id
             ) as touch_rank
         from {{ ref('int_analytics__funnel_step_matches') }}
-        where breakdown_value is not null and breakdown_value <> ''
+        where
+            breakdown_value <> ''
+            {%- if is_incremental() %}
+            and {{ spoor_analytics_rebuild_filter('person_id') }}
+            {%- endif %}
+            and breakdown_value is not null
     ) as ranked
     where touch_rank = 1
 )
@@ -86,7 +106,8 @@ select
     b.reached,
     b.attempt_id as best_attempt_id,
     x.person_id is not null as is_excluded,
-    coalesce(t.breakdown_value, '') as breakdown_value
+    coalesce(t.breakdown_value, '') as breakdown_value,
+    {{ spoor_built_at() }} as _built_at
 from best as b
 left join excluded as x on b.funnel_name = x.funnel_name and b.person_id = x.person_id
 left join first_touch as t on b.funnel_name = t.funnel_name and b.person_id = t.person_id

@@ -1,6 +1,17 @@
 -- One row per (funnel step, event) where the event matches the step: type and name
 -- (`page`/`screen` steps have no name and match any call), and every `where` filter equal
 -- to the event's property as text. Definitions are rows, so one query serves every funnel.
+-- Incremental per person (macros/analytics/incremental_persons.sql).
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='sync_all_columns',
+    post_hook=[
+        "{{ spoor_delete_rebuilt_persons() }}",
+        "{{ spoor_record_config_fingerprint() }}",
+        "{{ spoor_record_watermark() }}",
+    ],
+) }}
 {#- fct_events' columns: a context breakdown reads those that exist. -#}
 {%- set fct_events_columns = [] %}
 {%- if execute %}
@@ -35,6 +46,9 @@ candidates as (
         on
             e.event_type = s.event_type
             and (s.event_name is null or e.event_name = s.event_name)
+    {%- if is_incremental() %}
+    where {{ spoor_analytics_rebuild_filter('e.person_id') }}
+    {%- endif %}
 ),
 
 matched as (
@@ -64,7 +78,8 @@ select
     c.person_seq,
     case split_part(c.breakdown_path, '.', 1)
         when 'properties' then {{ spoor_json_text('c.properties', spoor_path_pointer('c.breakdown_path')) }}
-    end as breakdown_value
+    end as breakdown_value,
+    {{ spoor_built_at() }} as _built_at
 from matched as c
 where c.breakdown_path is null or c.breakdown_path not like 'context.%'
 
@@ -78,7 +93,8 @@ select
     c.event_id,
     c.occurred_at,
     c.person_seq,
-    {{ spoor_context_text('c.breakdown_path', 'ctx', fct_events_columns) }} as breakdown_value
+    {{ spoor_context_text('c.breakdown_path', 'ctx', fct_events_columns) }} as breakdown_value,
+    {{ spoor_built_at() }} as _built_at
 from matched as c
 left join {{ ref('fct_events') }} as ctx on c.event_id = ctx.event_id
 where c.breakdown_path like 'context.%'

@@ -1,5 +1,16 @@
 -- For every retention definition: which persons did its start / return event in which
 -- period, periods cut in the analytics file's timezone and week start.
+-- Incremental per person (macros/analytics/incremental_persons.sql).
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='sync_all_columns',
+    post_hook=[
+        "{{ spoor_delete_rebuilt_persons() }}",
+        "{{ spoor_record_config_fingerprint() }}",
+        "{{ spoor_record_watermark() }}",
+    ],
+) }}
 with settings as (
     select
         timezone,
@@ -17,6 +28,9 @@ events as (
         s.week_start
     from {{ ref('int_analytics__events') }} as e
     cross join settings as s
+    {%- if is_incremental() %}
+    where {{ spoor_analytics_rebuild_filter('e.person_id') }}
+    {%- endif %}
 ),
 
 matched as (
@@ -68,13 +82,15 @@ select distinct
     retention_name,
     person_id,
     period_start,
-    'cohort' as activity
+    'cohort' as activity,
+    {{ spoor_built_at() }} as _built_at
 from starts
 union all
 select distinct
     retention_name,
     person_id,
     period_start,
-    'return' as activity
+    'return' as activity,
+    {{ spoor_built_at() }} as _built_at
 from matched
 where is_return

@@ -1,18 +1,13 @@
 -- Daily, weekly (7 days ending that day) and monthly (30 days ending that day) active
 -- persons, as PostHog's DAU/WAU/MAU, for every day from the first to the newest event.
 -- Days are cut in the analytics timezone. Active = a track, page or screen event
--- (identify/alias/group are bookkeeping, not use). stickiness = DAU / MAU.
-with settings as (
-    select timezone from {{ source('config', 'settings') }}
-),
-
-person_days as (
-    select distinct
-        e.person_id,
-        cast({{ spoor_local_time('e.occurred_at', 's.timezone') }} as date) as activity_date
-    from {{ ref('int_analytics__events') }} as e
-    cross join settings as s
-    where e.event_type in ('track', 'page', 'screen')
+-- (identify/alias/group are bookkeeping, not use; int_analytics__person_days).
+-- stickiness = DAU / MAU.
+with person_days as (
+    select
+        person_id,
+        activity_date
+    from {{ ref('int_analytics__person_days') }}
 ),
 
 days as (

@@ -3,10 +3,7 @@
 -- resurrecting = active now, not in the previous period, but before; dormant = active
 -- in the previous period but not now (PostHog plots it negative; counted positive here).
 with settings as (
-    select
-        timezone,
-        week_start
-    from {{ source('config', 'settings') }}
+    select week_start from {{ source('config', 'settings') }}
 ),
 
 periods as (
@@ -17,16 +14,15 @@ periods as (
     select 'month'
 ),
 
+-- active days (track, page or screen; analytics timezone) to periods
 active as (
     select distinct
         p.period,
-        e.person_id,
-        {{ spoor_period_start(spoor_local_time('e.occurred_at', 's.timezone'), 'p.period', 's.week_start') }}
-            as period_start
-    from {{ ref('int_analytics__events') }} as e
+        d.person_id,
+        {{ spoor_period_start('d.activity_date', 'p.period', 's.week_start') }} as period_start
+    from {{ ref('int_analytics__person_days') }} as d
     cross join settings as s
     cross join periods as p
-    where e.event_type in ('track', 'page', 'screen')
 ),
 
 sequenced as (

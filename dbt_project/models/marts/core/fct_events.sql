@@ -1,7 +1,8 @@
 -- One row per valid, deduplicated message (contract §3). Bots stay, flagged, without a
 -- session; the raw IP does not reach this table (country and /24 prefix do).
--- Incremental (delete+insert on event_id): rewrites the events enriched, re-attributed to
--- a person or re-sessionized since its last build (events never disappear).
+-- Incremental (delete+insert on event_id): rewrites the events enriched or re-attributed to
+-- a person since its last build, and those re-sessionized into another session (events
+-- never disappear).
 {{ config(
     materialized='incremental',
     incremental_strategy='delete+insert',
@@ -17,8 +18,13 @@ with
 changed as (
     {{ spoor_changed_events(spoor_watermark()) }}
     union
-    select event_id from {{ ref('int_events_sessionized') }}
-    where _built_at > {{ spoor_watermark() }}
+    -- re-sessionized events whose session changed (most keep theirs)
+    select s.event_id
+    from {{ ref('int_events_sessionized') }} as s
+    left join {{ this }} as built on s.event_id = built.event_id
+    where
+        s._built_at > {{ spoor_watermark() }}
+        and s.session_id is distinct from built.session_id
 ),
 {% endif %}
 

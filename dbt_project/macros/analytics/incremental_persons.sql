@@ -1,0 +1,102 @@
+{#- The analytics chain (models/intermediate/analytics) is incremental per person: every
+    row there derives from one person's events alone, so a run re-derives only the persons
+    whose events changed and leaves the others' rows as they are.
+    - int_analytics__events: the persons of the events changed since its watermark
+      (macro spoor_changed_events), under their new person and their old one (the stored
+      row), get all their events rewritten, stamped `_built_at`.
+    - the models below it: the persons rewritten there since their own watermark, and the
+      persons they still hold that no longer have an event there.
+    Strategy append: a run inserts the rebuilt persons' rows, then the post-hook
+    spoor_delete_rebuilt_persons drops those persons' older rows. When the analytics
+    definitions (config.*) or spoor__include_bots differ from the last build's
+    (audit.build_fingerprints), every person is rebuilt. -#}
+
+{#- Persons to rebuild in the current model (int_analytics__events or a model below it). -#}
+{% macro spoor_analytics_persons_to_rebuild() -%}
+    {%- if this.identifier == 'int_analytics__events' %}
+    select f.person_id
+    from {{ ref('fct_events') }} as f
+    where f.event_id in (select c.event_id from changed_events as c)
+    union
+    select t.person_id
+    from {{ this }} as t
+    where t.event_id in (select c.event_id from changed_events as c)
+    {%- else %}
+    select e.person_id
+    from {{ ref('int_analytics__events') }} as e
+    where e._built_at > {{ spoor_watermark() }}
+    union
+    select t.person_id
+    from {{ this }} as t
+    where t.person_id not in (select e.person_id from {{ ref('int_analytics__events') }} as e)
+    {%- endif %}
+{%- endmacro %}
+
+{#- A filter on `person_id_expr`: true for the rows of the persons to rebuild. -#}
+{% macro spoor_analytics_rebuild_filter(person_id_expr) -%}
+    (
+        {{ spoor_analytics_config_changed() }}
+        or {{ person_id_expr }} in (
+            {%- if this.identifier == 'int_analytics__events' %}
+            with changed_events as ({{ spoor_changed_events(spoor_watermark()) }})
+            {%- endif %}
+            {{ spoor_analytics_persons_to_rebuild() }}
+        )
+    )
+{%- endmacro %}
+
+{#- post-hook: the rebuilt persons' rows from earlier builds go (their new rows stay). -#}
+{% macro spoor_delete_rebuilt_persons() -%}
+    {%- if is_incremental() %}
+    delete from {{ this }}
+    where
+        _built_at is distinct from {{ spoor_built_at() }}
+        and {{ spoor_analytics_rebuild_filter('person_id') }}
+    {%- else %}
+    select 1
+    {%- endif %}
+{%- endmacro %}
+
+{#- The definitions the analytics chain reads, as one text: config.* and the bots var. -#}
+{% macro spoor_analytics_config_fingerprint() -%}
+    {{ return(adapter.dispatch('spoor_analytics_config_fingerprint', 'spoor')()) }}
+{%- endmacro %}
+{#- No portable row-to-text: another engine rebuilds every person on every run. -#}
+{% macro default__spoor_analytics_config_fingerprint() -%}
+    cast('{{ run_started_at.isoformat() }}' as varchar)
+{%- endmacro %}
+{% macro duckdb__spoor_analytics_config_fingerprint() -%}
+    {%- set tables = ['settings', 'funnels', 'funnel_steps', 'funnel_step_filters',
+        'funnel_exclusions', 'funnel_exclusion_filters', 'retention_definitions'] -%}
+    (
+        select md5(
+            'include_bots={{ var('spoor__include_bots', false) | string | lower }}|'
+            || coalesce(string_agg(row_text, '|' order by row_text), '')
+        )
+        from (
+            {%- for t in tables %}
+            select '{{ t }}:' || cast(config_row as varchar) as row_text
+            from {{ source('config', t) }} as config_row
+            {{- ' union all' if not loop.last }}
+            {%- endfor %}
+        ) as config_rows
+    )
+{%- endmacro %}
+
+{#- True when the definitions differ from those of the current model's last build. -#}
+{% macro spoor_analytics_config_changed() -%}
+    (
+        coalesce((
+            select fingerprint from audit.build_fingerprints
+            where model_name = '{{ this.identifier }}'
+            order by built_at desc
+            limit 1
+        ), '') <> {{ spoor_analytics_config_fingerprint() }}
+    )
+{%- endmacro %}
+
+{#- post-hook (before spoor_record_watermark): the definitions this build used. -#}
+{% macro spoor_record_config_fingerprint() -%}
+    insert into audit.build_fingerprints
+    values ('{{ this.identifier }}', {{ spoor_built_at() }}, {{ spoor_analytics_config_fingerprint() }})
+{%- endmacro %}
