@@ -120,6 +120,30 @@ during these runs, so only ratios within one run mean much):
   above slowed read_json more than run_load, which flattered the ratio), final code:
     --scale 0.2: read_json 6.6 s (162.8k rows/s, 0.54 GB); run_load 47.6 s (22.5k rows/s,
       1.35 GB) -> 7.25x
+  Another machine (2 vCPU, idle), the load step copying two parquet files at a time
+  (ingestion.load.LOAD_PARALLEL_JOBS; dlt's default of 20 jobs shared the 1 GB cap and
+  logged "Out of Memory" transient errors, then retried those jobs, on every run):
+    --scale 0.2, back to back: HEAD read_json 6.4 s, run_load 48.1 s (1.26 GB) -> 7.46x;
+      now read_json 6.4 s, run_load 47.4 s (0.98 GB) -> 7.45x. (An earlier quiet run of
+      the old code: read_json 4.3 s, run_load 34.4 s -> 7.94x.)
+    Load step alone (dlt `load`, 1M rows into a fresh warehouse): 1 job 15.8 s, 2 jobs
+      6.0 s, the default 6.5-7.2 s with retries.
+    Where run_load's time goes (1,068,729 lines; process CPU): imports 1.0 s; extract
+      24 s wall / 31 s CPU, of which reading + gunzip + split + Arrow + depth 5.6 s (in
+      the read-ahead thread) and the validation statement ~4.7 s of CPU per 222k lines
+      (the payload_hash alone ~1 s of it, the ISO regexes ~0.2 s, the result table and
+      its COPYs ~0.65 s); normalize 0.1 s; load 6-7 s wall.
+    Tried and not kept: two validators (two DuckDB connections, one thread each, taking
+      alternate batches): 222k lines validated in 3.0 s instead of 3.7 s in isolation,
+      but the whole extract went from 24.0 to 23.4 s when idle and got slower under load
+      (26.5-29.0 -> 31.1-32.2 s): the single validator's two DuckDB threads already use
+      the second core.
+  Why <= 2x is out of reach for this design: read_json needs about 7.5 us of CPU per line
+  for everything; the validation statement alone needs ~18 us per line without the hash,
+  and dlt's copy of the validated rows into the warehouse (the load step) alone takes
+  about as long as read_json's whole job. Meeting it would take a validator that parses
+  each line once into typed columns (what read_json does) and checks types and the plan
+  on those columns, and validated rows written into the warehouse once.
 """
 
 from __future__ import annotations
