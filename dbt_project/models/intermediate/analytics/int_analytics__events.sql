@@ -5,16 +5,6 @@
 -- flattened columns of fct_events (int_analytics__funnel_step_matches).
 -- Incremental per person (macros/analytics/incremental_persons.sql): the persons of the
 -- events changed since the last build, old and new, get all their events rewritten.
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='sync_all_columns',
-    post_hook=[
-        "{{ spoor_delete_rebuilt_persons() }}",
-        "{{ spoor_record_config_fingerprint() }}",
-        "{{ spoor_record_watermark() }}",
-    ],
-) }}
 -- depends_on: {{ ref('int_events_enriched') }}
 -- depends_on: {{ ref('int_identity_versions') }}
 select

@@ -4,17 +4,7 @@
 -- matched in [t0, t0 + window] before the first exclusion after t0 (macro
 -- spoor_funnel_unordered_steps); step_index ranks the steps' first times, so "reached
 -- step k" means "did k distinct steps".
--- Incremental per person (macros/analytics/incremental_persons.sql).
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='sync_all_columns',
-    post_hook=[
-        "{{ spoor_delete_rebuilt_persons() }}",
-        "{{ spoor_record_config_fingerprint() }}",
-        "{{ spoor_record_watermark() }}",
-    ],
-) }}
+-- Incremental per person (config in dbt_project.yml; macros/analytics/incremental_persons.sql).
 -- depends_on: {{ ref('int_analytics__events') }}
 with matches as (
     select * from {{ ref('int_analytics__funnel_step_matches') }}

@@ -1,16 +1,6 @@
 -- One row per (funnel exclusion, event) where the event matches the exclusion, matched
 -- like funnel steps (type, name, `where` filters).
--- Incremental per person (macros/analytics/incremental_persons.sql).
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='sync_all_columns',
-    post_hook=[
-        "{{ spoor_delete_rebuilt_persons() }}",
-        "{{ spoor_record_config_fingerprint() }}",
-        "{{ spoor_record_watermark() }}",
-    ],
-) }}
+-- Incremental per person (config in dbt_project.yml; macros/analytics/incremental_persons.sql).
 with candidates as (
     select
         x.funnel_name,

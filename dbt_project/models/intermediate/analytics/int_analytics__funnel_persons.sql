@@ -1,17 +1,7 @@
 -- One row per funnel and person who reached step 1: the furthest step over all attempts,
 -- the best attempt (furthest, then earliest t1) whose step times feed the time columns,
 -- whether an exclusion removes the person (ordered/strict), and the first-touch breakdown.
--- Incremental per person (macros/analytics/incremental_persons.sql).
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='sync_all_columns',
-    post_hook=[
-        "{{ spoor_delete_rebuilt_persons() }}",
-        "{{ spoor_record_config_fingerprint() }}",
-        "{{ spoor_record_watermark() }}",
-    ],
-) }}
+-- Incremental per person (config in dbt_project.yml; macros/analytics/incremental_persons.sql).
 -- depends_on: {{ ref('int_analytics__events') }}
 with steps as (
     select * from {{ ref('int_analytics__funnel_attempt_steps') }}

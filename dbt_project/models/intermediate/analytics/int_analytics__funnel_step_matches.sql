@@ -1,17 +1,7 @@
 -- One row per (funnel step, event) where the event matches the step: type and name
 -- (`page`/`screen` steps have no name and match any call), and every `where` filter equal
 -- to the event's property as text. Definitions are rows, so one query serves every funnel.
--- Incremental per person (macros/analytics/incremental_persons.sql).
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='sync_all_columns',
-    post_hook=[
-        "{{ spoor_delete_rebuilt_persons() }}",
-        "{{ spoor_record_config_fingerprint() }}",
-        "{{ spoor_record_watermark() }}",
-    ],
-) }}
+-- Incremental per person (config in dbt_project.yml; macros/analytics/incremental_persons.sql).
 {#- fct_events' columns: a context breakdown reads those that exist. -#}
 {%- set fct_events_columns = [] %}
 {%- if execute %}

@@ -1,17 +1,7 @@
 -- One row per person and day (cut in the analytics timezone) with a track, page or screen
 -- event (identify/alias/group are bookkeeping, not use): what active-person counts and
 -- lifecycle read, instead of every event.
--- Incremental per person (macros/analytics/incremental_persons.sql).
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='sync_all_columns',
-    post_hook=[
-        "{{ spoor_delete_rebuilt_persons() }}",
-        "{{ spoor_record_config_fingerprint() }}",
-        "{{ spoor_record_watermark() }}",
-    ],
-) }}
+-- Incremental per person (config in dbt_project.yml; macros/analytics/incremental_persons.sql).
 with settings as (
     select timezone from {{ source('config', 'settings') }}
 )

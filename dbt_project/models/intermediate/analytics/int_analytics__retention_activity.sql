@@ -1,16 +1,6 @@
 -- For every retention definition: which persons did its start / return event in which
 -- period, periods cut in the analytics file's timezone and week start.
--- Incremental per person (macros/analytics/incremental_persons.sql).
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='sync_all_columns',
-    post_hook=[
-        "{{ spoor_delete_rebuilt_persons() }}",
-        "{{ spoor_record_config_fingerprint() }}",
-        "{{ spoor_record_watermark() }}",
-    ],
-) }}
+-- Incremental per person (config in dbt_project.yml; macros/analytics/incremental_persons.sql).
 with settings as (
     select
         timezone,
