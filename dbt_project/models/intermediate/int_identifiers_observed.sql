@@ -12,6 +12,9 @@
         "{{ spoor_record_watermark() }}",
     ],
 ) }}
+{#- A sent identifier that is not blank and not a junk placeholder (CTE `junk`). -#}
+{%- set is_real_identifier =
+    "trim({0}) <> '' and lower(trim({0})) not in (select identifier from junk)" %}
 with
 
 events as (
@@ -54,9 +57,7 @@ sightings as (
 clean as (
 
     select * from sightings
-    where
-        trim(identifier) <> ''
-        and lower(trim(identifier)) not in (select identifier from junk)
+    where {{ is_real_identifier.format('identifier') }}
 
 ),
 
@@ -65,10 +66,7 @@ clean as (
 user_ids as (
     select distinct user_id as identifier
     from {{ ref('stg_raw__events') }}
-    where
-        user_id is not null
-        and trim(user_id) <> ''
-        and lower(trim(user_id)) not in (select identifier from junk)
+    where user_id is not null and {{ is_real_identifier.format('user_id') }}
 ),
 
 typed as (
