@@ -18,7 +18,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 
 class WarehouseInUse(RuntimeError):
@@ -27,6 +27,12 @@ class WarehouseInUse(RuntimeError):
 
 def lock_path(warehouse: str | Path) -> Path:
     return Path(str(warehouse) + ".run.lock")
+
+
+def _who(f: IO[str]) -> str:
+    """Who holds the lock, as its holder wrote it into the lock file."""
+    f.seek(0)
+    return f.read().strip() or "another process"
 
 
 def holder(warehouse: str | Path) -> str | None:
@@ -38,7 +44,7 @@ def holder(warehouse: str | Path) -> str | None:
         try:
             fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            return f.read().strip() or "another process"
+            return _who(f)
         fcntl.flock(f, fcntl.LOCK_UN)
     return None
 
@@ -57,12 +63,11 @@ def warehouse_run_lock(
         try:
             fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            f.seek(0)
-            who = f.read().strip() or "another process"
+            busy = f"a run of {_who(f)} is using {warehouse}"
             if not wait:
-                raise WarehouseInUse(f"a run of {who} is using {warehouse}") from None
+                raise WarehouseInUse(busy) from None
             if log:
-                log.warning(f"waiting for the warehouse: a run of {who} is using {warehouse}")
+                log.warning(f"waiting for the warehouse: {busy}")
             started = time.monotonic()
             fcntl.flock(f, fcntl.LOCK_EX)
             if log:
