@@ -5,8 +5,11 @@
 {%- set timeout_s = var('spoor__session_timeout_minutes') * 60 %}
 {%- set max_s = var('spoor__session_max_hours') * 3600 %}
 -- Incremental: events changed since the last build (new, re-read, or whose person changed)
--- mark their (person, device) groups, old and new; each marked group is re-sessionized
--- whole, so a late event re-stitches sessions of any age.
+-- mark their (person, device) groups, old and new. Each marked group is re-sessionized
+-- from the start of the stored visit the earliest change falls in, or whole when the
+-- change precedes every stored event: a change cannot close the gap of more than the
+-- timeout before that visit, so earlier sessions stay, and a late event still re-stitches
+-- sessions of any age.
 {{ config(
     materialized='incremental',
     incremental_strategy='delete+insert',
@@ -17,6 +20,25 @@
 -- depends_on: {{ ref('int_events_enriched') }}
 -- depends_on: {{ ref('int_identity_versions') }}
 with
+
+{% if is_incremental() %}
+changed as (
+    {{ spoor_changed_events(spoor_watermark()) }}
+),
+
+-- The identifiers the marked groups can hold (the changed events' own, and their stored
+-- devices): only the events carrying one are identified below, not every event.
+changed_identifiers as (
+    select anonymous_id, user_id from {{ ref('int_events_enriched') }}
+    where event_id in (select event_id from changed)
+    union all
+    select
+        case when device_key like 'anon:%' then substr(device_key, 6) end,
+        case when device_key like 'user:%' then substr(device_key, 6) end
+    from {{ this }}
+    where event_id in (select event_id from changed)
+),
+{% endif %}
 
 identified as (
 
@@ -29,20 +51,43 @@ identified as (
     where
         person_id is not null
         and (not is_bot or {{ var('spoor__include_bots') | lower }})
+        {%- if is_incremental() %}
+        and (
+            anonymous_id in (select anonymous_id from changed_identifiers)
+            or user_id in (select user_id from changed_identifiers)
+        )
+        {%- endif %}
 
 ),
 
 {% if is_incremental() %}
-changed as (
-    {{ spoor_changed_events(spoor_watermark()) }}
+-- Where each marked group changed first: its changed events at their new and old places.
+touched_groups as (
+    select person_id, device_key, min(occurred_at) as changed_from
+    from (
+        select person_id, device_key, occurred_at from identified
+        where event_id in (select event_id from changed)
+        union all
+        select person_id, device_key, occurred_at from {{ this }}
+        where event_id in (select event_id from changed)
+    ) as changed_places
+    group by person_id, device_key
 ),
 
-touched_groups as (
-    select person_id, device_key from identified
-    where event_id in (select event_id from changed)
-    union
-    select person_id, device_key from {{ this }}
-    where event_id in (select event_id from changed)
+-- The start of the stored visit holding the group's last event at or before its first
+-- change (the latest visit start there); null, the whole group, when there is none.
+restart_points as (
+    select
+        touched_groups.person_id,
+        touched_groups.device_key,
+        max(built.visit_started_at) as restart_at
+    from touched_groups
+    left join {{ this }} as built
+        on
+            touched_groups.person_id = built.person_id
+            and touched_groups.device_key = built.device_key
+            and built.occurred_at <= touched_groups.changed_from
+    group by touched_groups.person_id, touched_groups.device_key
 ),
 {% endif %}
 
@@ -50,10 +95,13 @@ events as (
     select identified.*
     from identified
     {%- if is_incremental() %}
-        inner join touched_groups
+        inner join restart_points
             on
-                identified.person_id = touched_groups.person_id
-                and identified.device_key = touched_groups.device_key
+                identified.person_id = restart_points.person_id
+                and identified.device_key = restart_points.device_key
+    where
+        restart_points.restart_at is null
+        or identified.occurred_at >= restart_points.restart_at
     {%- endif %}
 ),
 
@@ -118,5 +166,7 @@ select
     device_key,
     occurred_at,
     event_index,
+    -- Where an incremental run restarts this event's group (see restart_points).
+    visit_started_at,
     {{ spoor_built_at() }} as _built_at
 from numbered
