@@ -1,9 +1,9 @@
 -- One row per message: collector retries (same message_id in several files) collapse to
 -- the copy received first; ties go to the earliest file and line, so reruns agree.
 -- A table, not a view: four models read it, and parsing the JSON once is most of the cost.
--- Incremental: re-reads the raw messages macro spoor_raw_message_ids_to_reprocess picks
--- (all their copies) and rewrites those whose winning copy (file, line) is new or changed;
--- rewritten rows get `_built_at`, which int_events_enriched follows.
+-- Incremental: ranks the copies of the raw messages macro spoor_raw_message_ids_to_reprocess
+-- picks, and parses and rewrites only those whose winning copy (file, line) is new or
+-- changed; rewritten rows get `_built_at`, which int_events_enriched follows.
 {%- set context_paths = [
     'page.url', 'page.path', 'page.referrer', 'page.title', 'page.search',
     'campaign.source', 'campaign.medium', 'campaign.name', 'campaign.term', 'campaign.content',
@@ -26,17 +26,22 @@ with
 to_reread as (
     {{ spoor_raw_message_ids_to_reprocess(this) }}
 ),
+
+-- Their copies, narrow: the wide columns are read for the winning copies alone (to_write).
+copies as (
+    select message_id, file, line_number, received_at, received_day
+    from {{ source('raw', 'events') }}
+    where message_id in (select message_id from to_reread)
+),
 {% endif %}
+{%- set copies = 'copies' if is_incremental() else source('raw', 'events') %}
 
 -- Most messages have one copy: only the retried ones are ranked (sorting every row, let
 -- alone whole rows, costs far more than counting), and their losing copies dropped.
 retried as (
 
     select message_id
-    from {{ source('raw', 'events') }}
-    {%- if is_incremental() %}
-    where message_id in (select message_id from to_reread)
-    {%- endif %}
+    from {{ copies }}
     group by message_id
     having count(*) > 1
 
@@ -56,12 +61,41 @@ losing_copies as (
             row_number() over (
                 partition by message_id order by received_at, file, line_number
             ) as copy_rank
-        from {{ source('raw', 'events') }}
+        from {{ copies }}
         where message_id in (select message_id from retried)
     ) as ranked
     where copy_rank > 1
 
 ),
+
+{% if is_incremental() %}
+-- The winning copies not already built as they are.
+to_write as (
+
+    select
+        message_id,
+        file,
+        line_number,
+        received_day
+    from copies
+    where
+        not exists (
+            select 1 from losing_copies as lost
+            where
+                lost.message_id = copies.message_id
+                and lost.file = copies.file
+                and lost.line_number = copies.line_number
+        )
+        and not exists (
+            select 1 from {{ this }} as built
+            where
+                built.event_id = copies.message_id
+                and built.file = copies.file
+                and built.line_number = copies.line_number
+        )
+
+),
+{% endif %}
 
 deduplicated as (
 
@@ -70,25 +104,23 @@ deduplicated as (
         {{ json_record('source.context', context_paths) }} as ctx,
         {{ json_record('source.properties', page_properties) }} as props
     from {{ source('raw', 'events') }} as source
-    where
-        not exists (
-            select 1 from losing_copies as lost
-            where
-                lost.message_id = source.message_id
-                and lost.file = source.file
-                and lost.line_number = source.line_number
-        )
     {%- if is_incremental() %}
-        and source.message_id in (select message_id from to_reread)
-        -- a winning copy already built as it is stays
-        and not exists (
-            select 1 from {{ this }} as built
-            where
-                built.event_id = source.message_id
-                and built.file = source.file
-                and built.line_number = source.line_number
-        )
-        {%- endif %}
+    -- received_day in the key lets the scan skip other days' row groups (a join filter)
+    inner join to_write
+        on
+            source.message_id = to_write.message_id
+            and source.file = to_write.file
+            and source.line_number = to_write.line_number
+            and source.received_day = to_write.received_day
+    {%- else %}
+    where not exists (
+        select 1 from losing_copies as lost
+        where
+            lost.message_id = source.message_id
+            and lost.file = source.file
+            and lost.line_number = source.line_number
+    )
+    {%- endif %}
 
 ),
 
