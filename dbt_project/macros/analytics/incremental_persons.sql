@@ -26,9 +26,13 @@
     from {{ ref('int_analytics__events') }} as e
     where e._built_at > {{ spoor_watermark() }}
     union
-    select t.person_id
-    from {{ this }} as t
-    where t.person_id not in (select e.person_id from {{ ref('int_analytics__events') }} as e)
+    -- persons with no event left (merged into another): set difference of the distinct
+    -- persons, far cheaper than an anti-join of every row
+    (
+        select t.person_id from {{ this }} as t
+        except
+        select e.person_id from {{ ref('int_analytics__events') }} as e
+    )
     {%- endif %}
 {%- endmacro %}
 
