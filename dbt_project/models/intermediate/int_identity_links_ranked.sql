@@ -27,25 +27,21 @@ pairs as (
 
 ),
 
--- One row per distinct link, described by the message that first made it.
+-- One row per distinct link, described by the message that first made it (an aggregate,
+-- not a window: no sort of every pair). On one message, an alias sorts before the
+-- anonymousId link.
+{%- set first = ['occurred_at', 'event_id', 'link_type'] %}
 links as (
 
     select
         from_node_id,
         to_node_id,
-        from_identifier_type,
-        link_type,
-        event_id as first_event_id,
-        occurred_at as first_linked_at
-    from (
-        select
-            *,
-            row_number() over (
-                partition by from_node_id, to_node_id order by occurred_at, event_id
-            ) as pair_rank
-        from pairs
-    ) as numbered
-    where pair_rank = 1
+        {{ value_at_min('from_identifier_type', first) }} as from_identifier_type,
+        {{ value_at_min('link_type', first) }} as link_type,
+        {{ value_at_min('event_id', first) }} as first_event_id,
+        min(occurred_at) as first_linked_at
+    from pairs
+    group by from_node_id, to_node_id
 
 ),
 
