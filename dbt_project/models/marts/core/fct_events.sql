@@ -48,6 +48,9 @@ sessions as (
         event_id,
         session_id
     from {{ ref('int_events_sessionized') }}
+    {%- if is_incremental() %}
+    where event_id in (select event_id from changed)
+    {%- endif %}
 )
 
 select
