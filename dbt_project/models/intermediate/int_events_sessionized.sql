@@ -51,12 +51,12 @@ identified as (
     where
         person_id is not null
         and (not is_bot or {{ var('spoor__include_bots') | lower }})
-        {%- if is_incremental() %}
+    {%- if is_incremental() %}
         and (
             anonymous_id in (select anonymous_id from changed_identifiers)
             or user_id in (select user_id from changed_identifiers)
         )
-        {%- endif %}
+    {%- endif %}
 
 ),
 

@@ -27,7 +27,7 @@ to_reread as (
     {{ spoor_raw_message_ids_to_reprocess(this) }}
 ),
 
--- Their copies, narrow: the wide columns are read for the winning copies alone (to_write).
+-- Their copies, narrow: the wide columns are read only for the copies to write (to_write).
 copies as (
     select message_id, file, line_number, received_at, received_day
     from {{ source('raw', 'events') }}
@@ -69,7 +69,7 @@ losing_copies as (
 ),
 
 {% if is_incremental() %}
--- The winning copies not already built as they are.
+-- The copies not already built as they are (losing copies are dropped below).
 to_write as (
 
     select
@@ -78,21 +78,13 @@ to_write as (
         line_number,
         received_day
     from copies
-    where
-        not exists (
-            select 1 from losing_copies as lost
-            where
-                lost.message_id = copies.message_id
-                and lost.file = copies.file
-                and lost.line_number = copies.line_number
-        )
-        and not exists (
-            select 1 from {{ this }} as built
-            where
-                built.event_id = copies.message_id
-                and built.file = copies.file
-                and built.line_number = copies.line_number
-        )
+    where not exists (
+        select 1 from {{ this }} as built
+        where
+            built.event_id = copies.message_id
+            and built.file = copies.file
+            and built.line_number = copies.line_number
+    )
 
 ),
 {% endif %}
@@ -112,7 +104,7 @@ deduplicated as (
             and source.file = to_write.file
             and source.line_number = to_write.line_number
             and source.received_day = to_write.received_day
-    {%- else %}
+    {%- endif %}
     where not exists (
         select 1 from losing_copies as lost
         where
@@ -120,7 +112,6 @@ deduplicated as (
             and lost.file = source.file
             and lost.line_number = source.line_number
     )
-    {%- endif %}
 
 ),
 
