@@ -75,12 +75,18 @@ touched_groups as (
 ),
 
 -- The start of the stored visit holding the group's last event at or before its first
--- change (the latest visit start there); null, the whole group, when there is none.
+-- change (the latest visit start there); null, the whole group, when there is none, or
+-- when the table predates the column (sync_all_columns adds it after this query).
+{%- set built_columns = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list %}
 restart_points as (
     select
         touched_groups.person_id,
         touched_groups.device_key,
+        {%- if 'visit_started_at' in built_columns %}
         max(built.visit_started_at) as restart_at
+        {%- else %}
+        cast(null as timestamp with time zone) as restart_at
+        {%- endif %}
     from touched_groups
     left join {{ this }} as built
         on
