@@ -56,6 +56,12 @@ so the seconds are only comparable within one line):
       bare 9.0 s, full 167.5 s (18.6x), incremental 127.5 s (76.1%); slowest incremental:
       funnel_attempt_steps 31.8, fct_events 23.7, int_analytics__events 9.8 s. So the
       incremental run fell from 127.5 s to 71.9 s (-44%) and the full build is unchanged.
+  Session 5 (incremental path only: visit-start restart in int_events_sessionized, narrow
+  re-dedup in stg_raw__events, EXCEPT for vanished persons, aggregate first links): one
+  incremental `dbt run` on copies of the same full-built 5M snapshot, old/new alternated:
+  before 81.0 / 78.9 s, after 69.5 / 72.7 s (-11%). A full benchmark run the same day
+  crossed a VM pause (a model's execution_time exceeded the run's wall time), so its
+  figures (full 256.9 s, incremental 139.7 s, 54.4%) are not comparable.
   Neither target is met. What is left: the full build writes five ~5M-row tables (staging,
   enrichment, sessions, fct_events, funnel attempts); a CREATE TABLE AS of fct_events'
   SELECT into DuckDB's memory takes 2.4 s at 1M where counting its rows takes 0.4 s, so
