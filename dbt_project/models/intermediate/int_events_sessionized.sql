@@ -26,6 +26,12 @@ changed as (
     {{ spoor_changed_events(spoor_watermark()) }}
 ),
 
+-- The changed events' stored places (their old group and time).
+changed_built as (
+    select person_id, device_key, occurred_at from {{ this }}
+    where event_id in (select event_id from changed)
+),
+
 -- The identifiers the marked groups can hold (the changed events' own, and their stored
 -- devices): only the events carrying one are identified below, not every event.
 changed_identifiers as (
@@ -35,8 +41,7 @@ changed_identifiers as (
     select
         case when device_key like 'anon:%' then substr(device_key, 6) end,
         case when device_key like 'user:%' then substr(device_key, 6) end
-    from {{ this }}
-    where event_id in (select event_id from changed)
+    from changed_built
 ),
 {% endif %}
 
@@ -68,8 +73,7 @@ touched_groups as (
         select person_id, device_key, occurred_at from identified
         where event_id in (select event_id from changed)
         union all
-        select person_id, device_key, occurred_at from {{ this }}
-        where event_id in (select event_id from changed)
+        select person_id, device_key, occurred_at from changed_built
     ) as changed_places
     group by person_id, device_key
 ),
