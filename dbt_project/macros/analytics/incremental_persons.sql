@@ -6,8 +6,9 @@
       row), get all their events rewritten, stamped `_built_at`.
     - the models below it: the persons rewritten there since their own watermark, and the
       persons they still hold that no longer have an event there.
-    Strategy append: a run inserts the rebuilt persons' rows, then the post-hook
-    spoor_delete_rebuilt_persons drops those persons' older rows. When the analytics
+    Strategy append: the pre-hook spoor_stage_rebuilt_persons computes the persons to
+    rebuild once, into a temp table the model and its hooks read; a run inserts their
+    rows, then the post-hook spoor_delete_rebuilt_persons drops their older rows. When the analytics
     definitions (config.*) or spoor__include_bots differ from the last build's
     (audit.build_fingerprints), every person is rebuilt. -#}
 
@@ -36,16 +37,31 @@
     {%- endif %}
 {%- endmacro %}
 
+{#- The temp table (one per model, on the model's connection) of the persons to rebuild.
+    The set costs a scan of two tables (the EXCEPT); the model reads it up to twice and
+    the delete once, so it is computed once, before the model. -#}
+{% macro spoor_rebuilt_persons_table() -%}
+    {{ adapter.quote(this.identifier ~ '__rebuilt_persons') }}
+{%- endmacro %}
+
+{#- pre-hook: stage the persons to rebuild (incremental runs only). -#}
+{% macro spoor_stage_rebuilt_persons() -%}
+    {%- if is_incremental() %}
+    create or replace temporary table {{ spoor_rebuilt_persons_table() }} as
+    {%- if this.identifier == 'int_analytics__events' %}
+    with changed_events as ({{ spoor_changed_events(spoor_watermark()) }})
+    {%- endif %}
+    {{ spoor_analytics_persons_to_rebuild() }}
+    {%- else %}
+    select 1
+    {%- endif %}
+{%- endmacro %}
+
 {#- A filter on `person_id_expr`: true for the rows of the persons to rebuild. -#}
 {% macro spoor_analytics_rebuild_filter(person_id_expr) -%}
     (
         {{ spoor_analytics_config_changed() }}
-        or {{ person_id_expr }} in (
-            {%- if this.identifier == 'int_analytics__events' %}
-            with changed_events as ({{ spoor_changed_events(spoor_watermark()) }})
-            {%- endif %}
-            {{ spoor_analytics_persons_to_rebuild() }}
-        )
+        or {{ person_id_expr }} in (select person_id from {{ spoor_rebuilt_persons_table() }})
     )
 {%- endmacro %}
 
@@ -59,6 +75,11 @@
     {%- else %}
     select 1
     {%- endif %}
+{%- endmacro %}
+
+{#- post-hook (last): the staged set is dropped with the model's build. -#}
+{% macro spoor_drop_rebuilt_persons() -%}
+    drop table if exists {{ spoor_rebuilt_persons_table() }}
 {%- endmacro %}
 
 {#- The definitions the analytics chain reads, as one text: config.* and the bots var. -#}
