@@ -74,12 +74,16 @@
     select e.event_id
     from {{ ref('int_events_enriched') }} as e
     where
-        'user:' || e.user_id in (
-            select node_id from {{ ref('int_identity_versions') }} where _changed_at > {{ since }}
-        )
-        or 'anon:' || e.anonymous_id in (
-            select node_id from {{ ref('int_identity_versions') }} where _changed_at > {{ since }}
-        )
+        e.user_id in ({{ spoor_changed_identifiers('user', since) }})
+        or e.anonymous_id in ({{ spoor_changed_identifiers('anon', since) }})
+{%- endmacro %}
+
+{#- The raw ids of one node type ('user' / 'anon') whose person changed since `since`
+    (compared as ids, not by prefixing every event's id). -#}
+{% macro spoor_changed_identifiers(node_type, since) -%}
+    select substr(node_id, {{ node_type | length + 2 }})
+    from {{ ref('int_identity_versions') }}
+    where _changed_at > {{ since }} and node_id like '{{ node_type }}:%'
 {%- endmacro %}
 
 {#- Events to rebuild downstream since `since`: (re)written by enrichment or with a changed person. -#}

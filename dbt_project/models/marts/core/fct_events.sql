@@ -29,10 +29,9 @@ changed as (
 {% endif %}
 
 events as (
-    select * from {{ ref('int_events_identified') }}
-    {%- if is_incremental() %}
-        where event_id in (select event_id from changed)
-    {%- endif %}
+    {{ spoor_identified_events(
+        'event_id in (select event_id from changed)' if is_incremental() else none
+    ) }}
 ),
 
 -- The staged columns enrichment does not carry (properties, URLs, context).
