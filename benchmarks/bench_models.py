@@ -62,6 +62,20 @@ so the seconds are only comparable within one line):
   before 81.0 / 78.9 s, after 69.5 / 72.7 s (-11%). A full benchmark run the same day
   crossed a VM pause (a model's execution_time exceeded the run's wall time), so its
   figures (full 256.9 s, incremental 139.7 s, 54.4%) are not comparable.
+  Session 6 (incremental path: the analytics chain stages its persons to rebuild once per
+  model in a pre-hook temp table, the EXCEPT for vanished persons had run up to three times;
+  fct_events identifies only its changed events instead of filtering the whole view):
+    analytics chain alone (`--select int_analytics__events+` on copies of one 5M state,
+      old/new alternated): 39.4 / 41.0 / 44.0 s -> 33.8 / 38.9 / 35.9 s;
+    fct_events' incremental select: 2.8 -> 2.3 s, identical rows (EXCEPT ALL both ways);
+    whole incremental `dbt run` on copies of one snapshot, old/new alternated: 78.1 / 64.8 s
+      -> 74.7 / 63.2 s. Most of the chain's gain moved into a checkpoint: DuckDB checkpoints
+      at whichever COMMIT crosses its WAL threshold (3-7 s, attempt_steps before, now
+      funnel_persons).
+    full benchmark, one invocation, idle machine: bare 6.8 s, full 132.9 s (19.6x),
+      incremental 62.6 s (47.1%; its day's load 10.0 s), full with a 2 GB cap 245.5 s
+      (1.85x). Slowest incremental: funnel_persons 9.0 (6.6 of it the checkpoint COMMIT),
+      attempt_steps 6.3, step_matches 5.6, int_analytics__events 5.0, fct_events 5.0 s.
   Neither target is met. What is left: the full build writes five ~5M-row tables (staging,
   enrichment, sessions, fct_events, funnel attempts); a CREATE TABLE AS of fct_events'
   SELECT into DuckDB's memory takes 2.4 s at 1M where counting its rows takes 0.4 s, so
