@@ -15,6 +15,7 @@
 {#- Persons to rebuild in the current model (int_analytics__events or a model below it). -#}
 {% macro spoor_analytics_persons_to_rebuild() -%}
     {%- if this.identifier == 'int_analytics__events' %}
+    with changed_events as ({{ spoor_changed_events(spoor_watermark()) }})
     select f.person_id
     from {{ ref('fct_events') }} as f
     where f.event_id in (select c.event_id from changed_events as c)
@@ -48,20 +49,25 @@
 {% macro spoor_stage_rebuilt_persons() -%}
     {%- if is_incremental() %}
     create or replace temporary table {{ spoor_rebuilt_persons_table() }} as
-    {%- if this.identifier == 'int_analytics__events' %}
-    with changed_events as ({{ spoor_changed_events(spoor_watermark()) }})
-    {%- endif %}
     {{ spoor_analytics_persons_to_rebuild() }}
     {%- else %}
     select 1
     {%- endif %}
 {%- endmacro %}
 
-{#- A filter on `person_id_expr`: true for the rows of the persons to rebuild. -#}
+{#- A filter on `person_id_expr`: true for the rows of the persons to rebuild. The staged
+    set exists only where hooks run (run, build, retry); `dbt compile` and `dbt show`
+    render the set inline, so their SQL still runs on its own. -#}
 {% macro spoor_analytics_rebuild_filter(person_id_expr) -%}
     (
         {{ spoor_analytics_config_changed() }}
-        or {{ person_id_expr }} in (select person_id from {{ spoor_rebuilt_persons_table() }})
+        or {{ person_id_expr }} in (
+            {%- if flags.WHICH in ('run', 'build', 'retry') %}
+            select person_id from {{ spoor_rebuilt_persons_table() }}
+            {%- else %}
+            {{ spoor_analytics_persons_to_rebuild() }}
+            {%- endif %}
+        )
     )
 {%- endmacro %}
 
