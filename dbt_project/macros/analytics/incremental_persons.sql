@@ -8,9 +8,9 @@
       persons they still hold that no longer have an event there.
     Strategy append: the pre-hook spoor_stage_rebuilt_persons computes the persons to
     rebuild once, into a temp table the model and its hooks read; a run inserts their
-    rows, then the post-hook spoor_delete_rebuilt_persons drops their older rows. When the analytics
-    definitions (config.*) or spoor__include_bots differ from the last build's
-    (audit.build_fingerprints), every person is rebuilt. -#}
+    rows, then the post-hook spoor_delete_rebuilt_persons drops their older rows. When
+    the analytics definitions (config.*) or spoor__include_bots differ from the last
+    build's (audit.build_fingerprints), every person is rebuilt. -#}
 
 {#- Persons to rebuild in the current model (int_analytics__events or a model below it). -#}
 {% macro spoor_analytics_persons_to_rebuild() -%}

@@ -2,6 +2,6 @@
 -- else of its anonymousId. Events from before a merge belong to the merged person too,
 -- because the person comes from the finished graph, not from the order of arrival.
 -- A view: always the current graph; the incremental models downstream store what they need
--- (and call the macro with their filter, macros/identified_events.sql).
+-- (fct_events calls the same macro with its filter, macros/identified_events.sql).
 {{ config(materialized='view') }}
 {{ spoor_identified_events() }}
