@@ -81,9 +81,13 @@
 {#- The raw ids of one node type ('user' / 'anon') whose person changed since `since`
     (compared as ids, not by prefixing every event's id). -#}
 {% macro spoor_changed_identifiers(node_type, since) -%}
-    select substr(node_id, {{ node_type | length + 2 }})
-    from {{ ref('int_identity_versions') }}
-    where _changed_at > {{ since }} and node_id like '{{ node_type }}:%'
+    select raw_id
+    from (
+        select {{ spoor_node_raw_id('node_id', node_type) }} as raw_id
+        from {{ ref('int_identity_versions') }}
+        where _changed_at > {{ since }}
+    ) as changed_nodes
+    where raw_id is not null
 {%- endmacro %}
 
 {#- Events to rebuild downstream since `since`: (re)written by enrichment or with a changed person. -#}

@@ -39,8 +39,8 @@ changed_identifiers as (
     where event_id in (select event_id from changed)
     union all
     select
-        case when device_key like 'anon:%' then substr(device_key, 6) end,
-        case when device_key like 'user:%' then substr(device_key, 6) end
+        {{ spoor_node_raw_id('device_key', 'anon') }},
+        {{ spoor_node_raw_id('device_key', 'user') }}
     from changed_built
 ),
 {% endif %}

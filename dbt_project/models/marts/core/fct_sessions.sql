@@ -91,8 +91,7 @@ select
     aggregated.session_id,
     aggregated.person_id,
     -- The session's device; null when it is known only by a userId.
-    case when first_events.device_key like 'anon:%' then substr(first_events.device_key, 6) end
-        as anonymous_id,
+    {{ spoor_node_raw_id('first_events.device_key', 'anon') }} as anonymous_id,
     first_events.user_id,
     {{ utc_timestamp('aggregated.started_at') }} as started_at,
     {{ utc_timestamp('aggregated.ended_at') }} as ended_at,
