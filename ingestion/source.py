@@ -37,10 +37,10 @@ from ingestion.reader import (
     FileRef,
     parse_layout,
 )
+from ingestion.spool import Spooled
 from ingestion.validate import (
     EVENTS_SCHEMA,
     REJECTED_SCHEMA,
-    Spooled,
     Validated,
     Validator,
     batch_to_table,
@@ -107,9 +107,8 @@ class _Batcher:
     Yields one `_FileResult` per statement (its valid and rejected rows, any files) and,
     after it, one with the manifest rows of the files whose last lines it held."""
 
-    def __init__(self, validator: Validator, batch_lines: int, spool_dir: str) -> None:
+    def __init__(self, validator: Validator, batch_lines: int) -> None:
         self.validator = validator
-        self.spool_dir = spool_dir
         self.batch_lines = max(1, batch_lines)
         self.tables: list[pa.Table] = []
         self.lines = 0
@@ -133,7 +132,7 @@ class _Batcher:
         if self.tables:
             table = pa.concat_tables(self.tables)
             self.tables, self.lines = [], 0
-            result = self.validator.validate_table(table, spool_dir=self.spool_dir)
+            result = self.validator.validate_table(table)
             for file, (valid, rejected, blank) in result.by_file.items():
                 counts = self.open[file]
                 counts.valid += valid
@@ -146,6 +145,11 @@ class _Batcher:
                 del self.open[c.ref.file]
             rows = [c.manifest_row() for c in done]
             yield _FileResult(manifest=pa.Table.from_pylist(rows, schema=MANIFEST_SCHEMA))
+
+    def finish(self) -> Iterator[_FileResult]:
+        """The pending batch, then the validator's last spooled files."""
+        yield from self.flush()
+        yield _FileResult(validated=self.validator.flush_spools())
 
 
 _PREFETCH_BATCHES = 2  # read-ahead queue depth (each item: one reader batch of lines)
@@ -332,15 +336,14 @@ def spoor_events(
         )
         new = [ref for ref in refs if ref.file not in loaded]
         validator = Validator(plan)
-        validator.spool_load_id(dlt.current.load_package_state()["load_id"])
-        spool = _spool_dir()
+        validator.spool_to(_spool_dir(), dlt.current.load_package_state()["load_id"])
         # An empty first item makes every table exist (typed) even before its first row.
         yield _FileResult(
             Validated(EVENTS_SCHEMA.empty_table(), REJECTED_SCHEMA.empty_table(), 0),
             MANIFEST_SCHEMA.empty_table(),
             first=True,
         )
-        batches = _Batcher(validator, batch_lines, str(spool))
+        batches = _Batcher(validator, batch_lines)
         try:
             with stage("load files", total=len(new), unit="files") as progress:
                 for kind, ref, value in _read_ahead(new, lambda ref: _reader(fs, ref)):
@@ -351,7 +354,7 @@ def spoor_events(
                     else:
                         yield from batches.end_file(ref)
                         progress.advance()
-                yield from batches.flush()
+                yield from batches.finish()
                 # every file's rows and manifest row are yielded: record them as loaded
                 # (committed with this load package, so a killed run records nothing)
                 for ref in new:

@@ -32,6 +32,7 @@ from ingestion.plan_sql import (
     sql_str,
 )
 from ingestion.reader import LineBatch
+from ingestion.spool import ParquetSpool, Spooled
 
 # Envelope fields, read with one multi-path json_type and json_extract_string per line.
 FIELDS = [
@@ -120,14 +121,6 @@ INPUT_SCHEMA = pa.schema(
 
 # The validator's batch table: the input plus each line's nesting depth (line_depths).
 BATCH_SCHEMA = INPUT_SCHEMA.append(pa.field("max_depth", pa.int32()))
-
-
-@dataclass
-class Spooled:
-    """Rows DuckDB wrote to a parquet file (for dlt to import as is)."""
-
-    path: str
-    rows: int
 
 
 @dataclass
@@ -457,19 +450,18 @@ class Validator:
         self.con.unregister("batch_arrow")
         self.con.execute(f"CREATE TEMP TABLE result AS {self.sql}")
         self.con.execute(f"PREPARE validate_batch AS INSERT INTO result {self.sql}")
-        self.spooled = 0
+        self.spools: dict[str, ParquetSpool] = {}
 
     def close(self) -> None:
         self.con.close()
 
-    def validate_table(self, table: pa.Table, *, spool_dir: str | None = None) -> Validated:
+    def validate_table(self, table: pa.Table) -> Validated:
         """Validate an INPUT_SCHEMA table (used directly by replay), optionally with its
         `max_depth` column (BATCH_SCHEMA) already computed.
 
-        With `spool_dir`, DuckDB writes the valid and rejected rows straight to parquet
-        files there, shaped like raw.events / raw.rejected_events including the
-        `_dlt_load_id` set by `spool_load_id`: no Arrow round trip through Python, and no
-        parquet writing by dlt."""
+        After `spool_to`, the valid and rejected rows go to parquet files instead of Arrow
+        tables (no parquet writing by dlt): `valid_file` / `rejected_file` are set when
+        this batch completed one, and `flush_spools` returns the last ones."""
         self.con.execute("DELETE FROM batch")
         self.con.execute("DELETE FROM result")
         if "max_depth" not in table.column_names:  # the source computes it while reading
@@ -490,15 +482,15 @@ class Validator:
         }
         blank_by_file = {f: n[2] for f, n in by_file.items() if n[2]}
         blank_lines = sum(blank_by_file.values())
-        if spool_dir is not None:
+        if self.spools:
             return Validated(
                 None,
                 None,
                 blank_lines,
                 blank_by_file,
                 by_file,
-                self._spool(spool_dir, "events", EVENTS_SQL_COLUMNS, EVENTS_WHERE),
-                self._spool(spool_dir, "rejected", REJECTED_SQL_COLUMNS, REJECTED_WHERE),
+                self._spool("events", EVENTS_SCHEMA, EVENTS_WHERE),
+                self._spool("rejected", REJECTED_SCHEMA, REJECTED_WHERE),
             )
         out = self.con.sql("SELECT * FROM result").to_arrow_table()
         mask, blank = out["is_valid"], out["blank_line"]
@@ -506,22 +498,30 @@ class Validator:
         rejected = out.filter(pc.and_not(pc.invert(mask), blank)).select(REJECTED_SCHEMA.names)
         return Validated(valid, rejected.cast(REJECTED_SCHEMA), blank_lines, blank_by_file, by_file)
 
-    def _spool(self, spool_dir: str, name: str, columns: list[str], where: str) -> Spooled | None:
-        rows = self.con.execute(f"SELECT count(*) FROM result WHERE {where}").fetchone()[0]
-        if not rows:
-            return None
-        self.spooled += 1
-        path = str(Path(spool_dir) / f"{name}.{self.spooled}.parquet")
-        select = ", ".join(columns)
-        self.con.execute(
-            f"COPY (SELECT {select}, {_nullable(LOAD_ID, '_dlt_load_id', where)} "
-            f"FROM result WHERE {where}) TO {sql_str(path)} (FORMAT parquet)"
-        )
-        return Spooled(path, rows)
-
-    def spool_load_id(self, load_id: str) -> None:
-        """The `_dlt_load_id` written into spooled files."""
+    def spool_to(self, folder: str | Path, load_id: str) -> None:
+        """Write the valid and rejected rows of the next batches, with `load_id` as their
+        `_dlt_load_id`, to parquet files in `folder` shaped like raw.events and
+        raw.rejected_events."""
         self.con.execute("SET VARIABLE spoor_load_id = ?", [load_id])
+        self.spools = {
+            "events": ParquetSpool(folder, "events", EVENTS_FILE_SCHEMA),
+            "rejected": ParquetSpool(folder, "rejected", REJECTED_FILE_SCHEMA),
+        }
+
+    def _spool(self, name: str, schema: pa.Schema, where: str) -> Spooled | None:
+        select = ", ".join([*schema.names, f"{LOAD_ID} AS _dlt_load_id"])
+        batch = self.con.sql(f"SELECT {select} FROM result WHERE {where}").to_arrow_table()
+        return self.spools[name].write(batch)
+
+    def flush_spools(self) -> Validated:
+        """The last, partly filled files of the spools (no rows of a new batch)."""
+        return Validated(
+            None,
+            None,
+            0,
+            valid_file=self.spools["events"].close(),
+            rejected_file=self.spools["rejected"].close(),
+        )
 
     def validate_batch(
         self, batch: LineBatch, *, file: str, source_id: str | None, received_day: date | None
@@ -531,32 +531,23 @@ class Validator:
         )
 
 
-# Spooled columns. DuckDB's parquet writer marks a column REQUIRED when its statistics
-# show no NULLs in that batch, and dlt rewrites (reads and writes again) every imported
-# file whose nullability differs from its schema. So each column is written exactly as
-# dlt declares it: NOT NULL ones (EVENTS_NOT_NULL, always set on valid rows) through an
-# IS NOT NULL filter, every other one through a CASE the statistics cannot see through
-# (a no-op under the WHERE). The object fields are typed JSON (parquet's JSON logical
-# type), so the warehouse takes them without a VARCHAR -> JSON cast.
+# Spooled files: typed as dlt declares the tables (dlt rewrites every imported file whose
+# nullability differs from its schema), with the object fields as parquet's JSON logical
+# type so the warehouse takes them without a VARCHAR -> JSON cast.
 EVENTS_NOT_NULL = ["message_id", "received_at"]
 LOAD_ID = "getvariable('spoor_load_id')"
-
-
-def _nullable(expr: str, name: str, where: str) -> str:
-    return f"CASE WHEN {where} THEN {expr} END AS {name}"
-
-
+LOAD_ID_FIELD = pa.field("_dlt_load_id", pa.string())
+EVENTS_FILE_SCHEMA = pa.schema(
+    [
+        pa.field(f.name, pa.json_(pa.string()))
+        if f.name in OBJECT_FIELDS
+        else f.with_nullable(f.name not in EVENTS_NOT_NULL)
+        for f in EVENTS_SCHEMA
+    ]
+).append(LOAD_ID_FIELD)
+REJECTED_FILE_SCHEMA = REJECTED_SCHEMA.append(LOAD_ID_FIELD)
 EVENTS_WHERE = "is_valid AND " + " AND ".join(f"{n} IS NOT NULL" for n in EVENTS_NOT_NULL)
-EVENTS_SQL_COLUMNS = [
-    n
-    if n in EVENTS_NOT_NULL
-    else _nullable(
-        f"CAST({n} AS JSON)" if n in ("properties", "traits", "context") else n, n, "is_valid"
-    )
-    for n in EVENTS_SCHEMA.names
-]
 REJECTED_WHERE = "NOT is_valid AND NOT blank_line"
-REJECTED_SQL_COLUMNS = [_nullable(n, n, "NOT is_valid") for n in REJECTED_SCHEMA.names]
 
 
 def _binary_array(lines: list[bytes]) -> pa.Array:
