@@ -156,6 +156,28 @@ during these runs, so only ratios within one run mean much):
       json_type 1.3 us, the multi-path json_extract_string 2.2 us (json_extract 2.0 us,
       from_json into a struct of JSON fields 5.2 us), md5(json_merge_patch(...)) 5.3 us
       (md5 of the line alone 1.9 us). One parse instead of three would save ~1.3 us of ~21.
+  Session 7, the load step (dlt copying the spooled parquet files into the warehouse):
+    dlt's DuckDB destination runs one INSERT per file. Each validated batch was its own
+    ~60k-row file, under DuckDB's 122,880-row row group, so every INSERT went through the
+    WAL and checkpoints wrote the rows again. Same 17 files (1M events), plain DuckDB:
+    one INSERT each, autocommit 15.7 s; all in one transaction 7.2 s; one INSERT over all
+    17 files 2.8 s; the files merged into ~480k-row ones, one INSERT each 5.5 s.
+    Now `ingestion/spool.py` appends batch after batch to one parquet file (pyarrow
+    ParquetWriter, one row group per batch, dlt's nullability and JSON types) and starts
+    a new one every 491,520 rows: dlt's load step 8.2 -> 4.8 s at --scale 0.2; the
+    spooling costs the same as DuckDB's per-batch COPY (3.1 vs 2.9 s). Identical raw
+    tables (EXCEPT ALL both ways, every column but the load id). Tried first: rows kept
+    in a DuckDB temp table until a file's worth, then one COPY: each INSERT into it got
+    slower as it grew (0.1 s -> 1.4 s per 65k rows, DuckDB 2.0), 8.7 s per 1M rows.
+    --scale 0.2, one invocation each, HEAD and new alternated (idle machine):
+      HEAD 8.47x, 7.73x; new 7.64x, 7.13x (run_load 44.0 / 48.7 s -> 40.5 / 41.4 s).
+    full (5,345,539 lines), one invocation each, in this order (read_json alone swings
+    from 21.6 to 36.0 s between runs, so compare run_load's seconds too):
+      new:  read_json 36.0 s (1.21 GB); run_load 166.5 s (1.34 GB) -> 4.62x
+      HEAD: read_json 21.6 s (1.23 GB); run_load 204.6 s (1.27 GB) -> 9.47x
+      new:  read_json 23.6 s (1.20 GB); run_load 194.9 s (1.37 GB) -> 8.25x
+      (and new, `--only load`: 205.1 s, 1.37 GB). About 5-10% off run_load: the load
+      step is a small part of it; the validation statement is still the cost (above).
 """
 
 from __future__ import annotations

@@ -104,8 +104,9 @@ class _Batcher:
     statement of up to `batch_lines` lines (lineage columns keep file and line number),
     so the number of statements follows the number of lines, not of files.
 
-    Yields one `_FileResult` per statement (its valid and rejected rows, any files) and,
-    after it, one with the manifest rows of the files whose last lines it held."""
+    Yields one `_FileResult` per statement (any parquet files of valid and rejected rows
+    it completed) and, after it, one with the manifest rows of the files whose last lines
+    it held; `finish` yields the last, partly filled parquet files."""
 
     def __init__(self, validator: Validator, batch_lines: int) -> None:
         self.validator = validator

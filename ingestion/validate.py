@@ -453,6 +453,8 @@ class Validator:
         self.spools: dict[str, ParquetSpool] = {}
 
     def close(self) -> None:
+        for spool in self.spools.values():  # a file left open by a failed load: finish it
+            spool.close()  # (the next load clears the spool folder)
         self.con.close()
 
     def validate_table(self, table: pa.Table) -> Validated:
