@@ -1,9 +1,9 @@
 """The dlt source for collected event files: the raw layer (dataset `raw`).
 
 Files are read in bounded batches (reader.py) and validated in bulk in DuckDB
-(validate.py), which writes the valid and rejected rows straight to parquet files that dlt
-imports into its load package as they are (no Arrow round trip, no rewrite by dlt) and
-appends to DuckDB.
+(validate.py). The valid and rejected rows are appended to a few large parquet files
+(spool.py) that dlt imports into its load package as they are (no rewrite by dlt) and
+copies into DuckDB, one INSERT per file.
 
 Exactly-once per file: the set of loaded files lives in the dlt source state, which dlt
 commits together with the load package. A run killed before its package is committed
@@ -282,8 +282,8 @@ def _spool_dir() -> Path:
 def _rows(
     item: _FileResult, table: pa.Table | None, spooled: Spooled | None, schema: pa.Schema
 ) -> Iterator[Any]:
-    """A batch's rows for a resource: the Arrow table of the (empty) first item, or the
-    parquet file DuckDB spooled, imported as is (`hints` gives dlt the Arrow schema)."""
+    """A batch's rows for a resource: the Arrow table of the (empty) first item, or a
+    completed spooled parquet file, imported as is (`hints` gives dlt the Arrow schema)."""
     if item.first and table is not None:
         yield _with_load_id(table)
     elif spooled is not None:
