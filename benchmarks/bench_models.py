@@ -76,6 +76,19 @@ so the seconds are only comparable within one line):
       incremental 62.6 s (47.1%; its day's load 10.0 s), full with a 2 GB cap 245.5 s
       (1.85x). Slowest incremental: funnel_persons 9.0 (6.6 of it the checkpoint COMMIT),
       attempt_steps 6.3, step_matches 5.6, int_analytics__events 5.0, fct_events 5.0 s.
+  Session 7 (no model changed; the raw load now copies a few large parquet files):
+    full benchmark, one invocation: bare 6.1 s, full 134.0 s (22.0x), incremental 56.5 s
+      (42.2%; its day's load 19.2 s, which is noise: the same day loaded onto copies of the
+      base, old/new code alternated, 18.6 / 10.6 s vs 14.4 / 10.2 s), 2 GB cap 230.0 s
+      (1.72x).
+    tried, not kept: `checkpoint_threshold` 4GB / 1GB in the dbt profile. The checkpoint
+      only moves to the close: incremental run's process CPU 118.8 / 100.1 s with it,
+      115.8 / 83.3 s without (alternated), 0.9 GB written either way.
+    one incremental run's SQL (`dbt --debug`, 70.6 s): the checkpoint COMMIT 6.7 s; the five
+      models below int_analytics__events stage their persons to rebuild in 0.9-1.5 s each
+      (6.3 s together, mostly the EXCEPT for vanished persons). A log of the persons
+      int_analytics__events rewrote or deleted would replace those scans, but a full refresh
+      of that model alone must then log every old and new person.
   Neither target is met. What is left: the full build writes five ~5M-row tables (staging,
   enrichment, sessions, fct_events, funnel attempts); a CREATE TABLE AS of fct_events'
   SELECT into DuckDB's memory takes 2.4 s at 1M where counting its rows takes 0.4 s, so
