@@ -491,8 +491,8 @@ class Validator:
                 blank_lines,
                 blank_by_file,
                 by_file,
-                self._spool("events", EVENTS_SCHEMA, EVENTS_WHERE),
-                self._spool("rejected", REJECTED_SCHEMA, REJECTED_WHERE),
+                self._spool("events", EVENTS_WHERE),
+                self._spool("rejected", REJECTED_WHERE),
             )
         out = self.con.sql("SELECT * FROM result").to_arrow_table()
         mask, blank = out["is_valid"], out["blank_line"]
@@ -510,10 +510,12 @@ class Validator:
             "rejected": ParquetSpool(folder, "rejected", REJECTED_FILE_SCHEMA),
         }
 
-    def _spool(self, name: str, schema: pa.Schema, where: str) -> Spooled | None:
-        select = ", ".join([*schema.names, f"{LOAD_ID} AS _dlt_load_id"])
+    def _spool(self, name: str, where: str) -> Spooled | None:
+        """This batch's `where` rows, with the columns of the spool's file, to its file."""
+        spool = self.spools[name]
+        select = ", ".join(LOAD_ID if n == LOAD_ID_FIELD.name else n for n in spool.schema.names)
         batch = self.con.sql(f"SELECT {select} FROM result WHERE {where}").to_arrow_table()
-        return self.spools[name].write(batch)
+        return spool.write(batch)
 
     def flush_spools(self) -> Validated:
         """The last, partly filled files of the spools (no rows of a new batch)."""
@@ -537,7 +539,7 @@ class Validator:
 # nullability differs from its schema), with the object fields as parquet's JSON logical
 # type so the warehouse takes them without a VARCHAR -> JSON cast.
 EVENTS_NOT_NULL = ["message_id", "received_at"]
-LOAD_ID = "getvariable('spoor_load_id')"
+LOAD_ID = "getvariable('spoor_load_id') AS _dlt_load_id"  # set by spool_to
 LOAD_ID_FIELD = pa.field("_dlt_load_id", pa.string())
 EVENTS_FILE_SCHEMA = pa.schema(
     [
