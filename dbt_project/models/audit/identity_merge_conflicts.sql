@@ -3,8 +3,8 @@
 select
     links.from_node_id,
     links.to_node_id,
-    substr(links.from_node_id, 6) as anonymous_id,
-    substr(links.to_node_id, 6) as blocked_user_id,
+    {{ spoor_node_raw_id('links.from_node_id', 'anon') }} as anonymous_id,
+    {{ spoor_node_raw_id('links.to_node_id', 'user') }} as blocked_user_id,
     links.link_type,
     links.link_rank,
     links.first_event_id,
