@@ -82,7 +82,6 @@ EVENTS_SCHEMA = pa.schema(
         ("properties", pa.string()),
         ("traits", pa.string()),
         ("context", pa.string()),
-        ("payload_hash", pa.string()),
         ("source_id", pa.string()),
         ("received_day", pa.date32()),
         ("file", pa.string()),
@@ -415,8 +414,6 @@ SELECT
     {_json("properties")} AS properties,
     {_json("traits")} AS traits,
     {_json("context")} AS context,
-    CASE WHEN is_valid THEN md5(json_merge_patch(line, '{{"receivedAt":null}}')) END
-        AS payload_hash,
     source_id, received_day, file, line_number,
     CASE WHEN NOT is_valid THEN coalesce(raw_line, line) END AS raw_line,
     raw_bytes,

@@ -7,7 +7,6 @@ file_manifest out, typed as dlt writes them.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sys
 from collections import Counter
@@ -290,11 +289,6 @@ def fixture_messages() -> list[tuple[str, dict]]:
     return m
 
 
-def payload_hash(msg: dict) -> str:
-    body = {k: v for k, v in msg.items() if k != "receivedAt"}
-    return hashlib.md5(json.dumps(body, sort_keys=True).encode()).hexdigest()
-
-
 def build_raw(db_path: str | Path, messages: list[tuple[str, dict]] | None = None) -> None:
     messages = fixture_messages() if messages is None else messages
     con = duckdb.connect(str(db_path))
@@ -305,7 +299,7 @@ def build_raw(db_path: str | Path, messages: list[tuple[str, dict]] | None = Non
             anonymous_id varchar, user_id varchar, previous_id varchar, group_id varchar,
             timestamp timestamptz, original_timestamp timestamptz, sent_at timestamptz,
             received_at timestamptz not null, properties json, traits json, context json,
-            payload_hash varchar, source_id varchar, received_day date, file varchar,
+            source_id varchar, received_day date, file varchar,
             line_number bigint, _dlt_load_id varchar)""")
     lines: Counter[str] = Counter()
     for file, msg in messages:
@@ -315,7 +309,7 @@ def build_raw(db_path: str | Path, messages: list[tuple[str, dict]] | None = Non
             for k in ("properties", "traits", "context")
         }
         con.execute(
-            f"insert into raw.events values ({', '.join(['?'] * 21)})",
+            f"insert into raw.events values ({', '.join(['?'] * 20)})",
             [
                 msg["messageId"],
                 msg["type"],
@@ -332,7 +326,6 @@ def build_raw(db_path: str | Path, messages: list[tuple[str, dict]] | None = Non
                 js["properties"],
                 js["traits"],
                 js["context"],
-                payload_hash(msg),
                 SOURCE_ID,
                 DAY,
                 file,

@@ -51,7 +51,6 @@ def build(
             case when i % 2 = 0 then recv - interval 1 second end as sent_at,
             recv as received_at,
             null::json as properties, null::json as traits, '{}'::json as context,
-            md5('m-' || d || '-' || i) as payload_hash,
             'web' as source_id,
             day as received_day,
             'segment-logs/web/' || d || '/a.jsonl.gz' as file,

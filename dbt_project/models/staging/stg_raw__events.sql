@@ -171,7 +171,6 @@ renamed as (
         -- The raw IP stops here: later layers get its country and /24 prefix only.
         {{ json_record_text('ctx', 'ip') }} as ip,
 
-        payload_hash,
         source_id,
         file,
         line_number,
