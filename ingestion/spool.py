@@ -3,8 +3,10 @@
 dlt's DuckDB destination copies each imported file into the warehouse with its own
 INSERT. An INSERT of fewer rows than a DuckDB row group (122,880) goes through the WAL,
 and a checkpoint then writes it again, so one file per validated batch (~65k rows) made
-the load step 2.5x slower than a few large files. A spool therefore appends batch after
-batch to one open file (one row group each) and starts a new file every `rows_per_file`.
+the load step 2.5x slower than a few large files, and fewer, larger INSERTs are faster
+still (one file per load: 3.7 -> 2.7 s per 1M rows, against ~491k-row files). A spool
+therefore appends batch after batch to one open file (one row group each) and starts a
+new file only every `rows_per_file`.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-ROWS_PER_FILE = 4 * 122_880  # whole DuckDB row groups per INSERT
+ROWS_PER_FILE = 64 * 122_880  # whole DuckDB row groups per INSERT (~7.9M rows)
 
 
 @dataclass
