@@ -153,27 +153,48 @@ class _Batcher:
         yield _FileResult(validated=self.validator.flush_spools())
 
 
-_PREFETCH_BATCHES = 2  # read-ahead queue depth (each item: one reader batch of lines)
+class _LineBudget:
+    """How many lines the reader may hold ahead of the validator. A budget of lines, not
+    a queue depth: files are small (~2k lines) and pooled into 65k-line statements, so a
+    queue of a few items let the reader get only a file or two ahead, and the validator
+    then waited for the next ~30 files after every statement (~30% of the extract)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit, self.pending = limit, 0
+        self.changed = threading.Condition()
+
+    def take(self, lines: int, stop: threading.Event) -> bool:
+        """Wait until under the limit (one batch may overshoot it), then hold `lines`."""
+        with self.changed:
+            while self.pending >= self.limit:
+                if stop.is_set():
+                    return False
+                self.changed.wait(0.1)
+            self.pending += lines
+            return True
+
+    def give_back(self, lines: int) -> None:
+        with self.changed:
+            self.pending -= lines
+            self.changed.notify()
 
 
 def _read_ahead(
-    refs: list[FileRef], open_reader: Callable[[FileRef], FileReader]
+    refs: list[FileRef], open_reader: Callable[[FileRef], FileReader], ahead_lines: int
 ) -> Iterator[tuple[str, FileRef, Any]]:
     """("file", ref, reader), then ("table", ref, INPUT_SCHEMA table + max_depth) per batch,
     then ("end", ref, None), for each file in order. Reading, gunzip, splitting and the
     Arrow/depth work run in a background thread (zlib, Arrow, numpy and DuckDB release the
-    GIL), bounded by a small queue, while the caller validates the previous batch."""
-    items: queue.Queue[tuple[str, Any, Any]] = queue.Queue(maxsize=_PREFETCH_BATCHES)
+    GIL), at most `ahead_lines` lines ahead, while the caller validates earlier lines."""
+    items: queue.SimpleQueue[tuple[str, Any, Any]] = queue.SimpleQueue()
+    budget = _LineBudget(ahead_lines)
     stop = threading.Event()
 
     def put(item: tuple[str, Any, Any]) -> bool:
-        while not stop.is_set():
-            try:
-                items.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
+        if item[0] == "table" and not budget.take(item[2].num_rows, stop):
+            return False
+        items.put(item)
+        return not stop.is_set()
 
     def produce() -> None:
         try:
@@ -206,6 +227,8 @@ def _read_ahead(
                 return
             if kind == "error":
                 raise value
+            if kind == "table":
+                budget.give_back(value.num_rows)
             yield kind, ref, value
     finally:
         stop.set()
@@ -347,7 +370,9 @@ def spoor_events(
         batches = _Batcher(validator, batch_lines)
         try:
             with stage("load files", total=len(new), unit="files") as progress:
-                for kind, ref, value in _read_ahead(new, lambda ref: _reader(fs, ref)):
+                for kind, ref, value in _read_ahead(
+                    new, lambda ref: _reader(fs, ref), ahead_lines=2 * batch_lines
+                ):
                     if kind == "file":
                         batches.add_file(ref, value)
                     elif kind == "table":
