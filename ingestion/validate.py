@@ -28,6 +28,8 @@ from ingestion.plan_sql import (
     JsonVal,
     compile_plan,
     compile_plan_ok,
+    json_pointers,
+    plan_property_keys,
     problem,
     sql_str,
 )
@@ -340,7 +342,21 @@ def build_sql(plan: TrackingPlan, source: str = "batch") -> str:
         "THEN 'OBJECT' END)"
     )
     props_j = f"(CASE WHEN NOT {_present('properties')} THEN '{{}}' ELSE {_json('properties')} END)"
-    props = JsonVal("props_t", "props_j", "props_j")
+    # the members the plan checks, extracted once per track message (absent: NULL lists,
+    # i.e. every member absent, as in an empty object)
+    keys = plan_property_keys(plan)
+    track_props = f"{_text('type')} = 'track' AND {_type('properties')} = 'OBJECT'"
+    members = (
+        f"CASE WHEN {track_props} THEN json_type({_json('properties')}, {json_pointers(keys)}) "
+        "END AS props_member_t,\n        "
+        f"CASE WHEN {track_props} THEN json_extract_string({_json('properties')}, "
+        f"{json_pointers(keys)}) END AS props_member_s"
+        if keys
+        else "NULL::VARCHAR[] AS props_member_t, NULL::VARCHAR[] AS props_member_s"
+    )
+    props = JsonVal(
+        "props_t", "props_j", "props_j", "props_member_t", "props_member_s", tuple(keys)
+    )
     env = envelope_checks(plan.max_nesting_depth)
     env_ok = " AND ".join(f"({c}) IS NOT TRUE" for c, _, _ in env)
     env_list = ", ".join(problem(c, code, m) for c, code, m in env)
@@ -364,7 +380,8 @@ WITH parsed AS (
     FROM fields
 ), stamped AS (
     SELECT *,
-        {stamps}
+        {stamps},
+        {members}
     FROM unpacked
 ), envelope AS MATERIALIZED (
     SELECT *,
