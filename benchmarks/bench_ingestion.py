@@ -178,6 +178,31 @@ during these runs, so only ratios within one run mean much):
       new:  read_json 23.6 s (1.20 GB); run_load 194.9 s (1.37 GB) -> 8.25x
       (and new, `--only load`: 205.1 s, 1.37 GB). About 5-10% off run_load: the load
       step is a small part of it; the validation statement is still the cost (above).
+  Session 8 (identical valid/rejected counts throughout; the ingestion tests and the
+  simulator-truth tests pass):
+    - no per-line payload hash: md5(json_merge_patch(...)) was ~27% of the statement's
+      wall time; audit.message_id_conflicts now compares the raw columns of the ids that
+      have several copies (a difference it counts is one raw.events shows).
+    - the read-ahead is bounded by lines, not queue items: with ~2k-line files a 2-item
+      queue kept the reader one file ahead, so after every 65k-line statement the
+      validator waited for the next ~30 files (7.4 s of a 25.9 s extract; 0.5 s now).
+    - the plan's checks read the properties the plan names from one extraction per track
+      message instead of a lambda per event (DuckDB sets a lambda up per vector and CASE
+      branch: ~7 us per track message). Statement CPU per line on real 65k-line batches:
+      ~19.6 -> ~13.1 us (wall ~12.8 -> ~9.8 us).
+    - one spooled parquet file per load and table: dlt's load step 3.7 -> 2.7 s per 1M.
+    Tried, not kept: 245,760-line statements (no gain, +0.7 GB RSS); spooled parquet
+    without compression (no gain); TRY(json_type(...)) instead of the json_valid guard
+    (slower: a vector holding one invalid line is redone row by row).
+    --scale 0.2, session start and now alternated (idle machine):
+      start: 7.73x, 6.53x (run_load 38.2 / 39.9 s); now: 4.42x, 5.36x (28.1 / 28.5 s),
+      before the plan change.
+    full, final code: read_json 22.2 s (1.23 GB); run_load 107.0 s (49.9k rows/s,
+      1.32 GB) -> 4.82x (session 7: run_load 166.5-204.6 s).
+    Where the CPU goes now, per 1M lines (extract ~15-18 s wall, 22-28 s CPU, so the
+    two cores are mostly busy): the statement ~13 us/line; the read-ahead thread 5.8 s
+    (gunzip + split 2.4, Arrow 1.1, nesting depth 2.4); spooling 2.1-2.6 s (parquet
+    write 1.5 s); dlt's load step 2.3 s. read_json does everything in ~10 s of CPU.
 """
 
 from __future__ import annotations
