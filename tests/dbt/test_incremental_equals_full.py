@@ -4,8 +4,9 @@ identical to a `--full-refresh` build over the same raw data.
 Simulated files (faults on: retries, late files, rejects) are loaded day by day with the
 real loader, with a dbt run after each step: a first build, new days, a hand-written late
 file (an identify that merges an old anonymous trail into a new user, and a page view
-days beyond the lookback that re-stitches an old session), a rerun with nothing new, and
-the rest under changed analytics definitions. A copy of the warehouse is then rebuilt with
+days beyond the lookback that re-stitches an old session, built with the analytics root
+fully refreshed alone first), a rerun with nothing new, and the rest under changed
+analytics definitions. A copy of the warehouse is then rebuilt with
 --full-refresh; every table in `marts` (and audit.late_events) must match, row for row
 (EXCEPT ALL both ways).
 """
@@ -166,8 +167,23 @@ def test_incremental_runs_equal_a_full_refresh(tmp_path: Path) -> None:
     # A late file received on day 9: identify + a page view ~days beyond the lookback.
     late = write_late_file(events, warehouse, d(8))
     load(d(7), d(9))
+    # ... built with the root of the analytics chain rebuilt alone (an operator's
+    # --full-refresh of one asset) before the models below it, which must then rebuild
+    # every person: its log of rebuilt persons cannot list them.
+    dbt(
+        warehouse,
+        tmp_path,
+        "run",
+        "-s",
+        "+int_analytics__events",
+        "--exclude",
+        "int_analytics__events",
+    )
+    dbt(warehouse, tmp_path, "run", "-s", "int_analytics__events", "--full-refresh")
     dbt(warehouse, tmp_path, "run")
     dbt(warehouse, tmp_path, "run")  # a rerun with nothing new changes nothing
+    # checked here too: the definitions changed below rebuild every person anyway
+    assert differences(warehouse, full_refresh_copy(warehouse, tmp_path, "before.duckdb")) == {}
     # Changed definitions reach every person (the analytics models are incremental per
     # person): a funnel window, a retention type, a funnel gone.
     changed = tmp_path / "analytics.yml"
@@ -192,12 +208,22 @@ def test_incremental_runs_equal_a_full_refresh(tmp_path: Path) -> None:
     identified = con.execute(
         "select count(*) from marts.person_identities where identifier = 'usr_late_identify'"
     ).fetchone()[0]
+    # the log of rebuilt persons keeps only the last run's: earlier ones were consumed
+    log_runs = con.execute(
+        "select count(distinct built_at) from audit.analytics_rebuilt_persons"
+    ).fetchone()[0]
     con.close()
+    assert log_runs == 1
     assert handled.get("beyond_lookback", 0) >= 1, handled  # the hand-written page view
     assert merged[0] == 1 and merged[1] >= 2, merged  # the old trail is the new user's now
     assert identified == 1
 
-    full = tmp_path / "full.duckdb"
+    assert differences(warehouse, full_refresh_copy(warehouse, tmp_path, "full.duckdb")) == {}
+
+
+def full_refresh_copy(warehouse: Path, tmp: Path, name: str) -> Path:
+    """A copy of the warehouse rebuilt with --full-refresh."""
+    full = tmp / name
     shutil.copy(warehouse, full)
-    dbt(full, tmp_path, "run", "--full-refresh")
-    assert differences(warehouse, full) == {}
+    dbt(full, tmp, "run", "--full-refresh")
+    return full

@@ -38,7 +38,7 @@ VOLATILE = {
     "replayed_at",
 }
 RAW_TABLES = ("events", "rejected_events", "file_manifest")
-SKIP_TABLES = {"audit.build_watermarks"}
+SKIP_TABLES = {"audit.build_watermarks", "audit.analytics_rebuilt_persons"}  # bookkeeping
 
 
 def spoor_env(home: Path, **extra: str) -> dict[str, str]:

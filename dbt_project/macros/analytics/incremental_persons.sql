@@ -4,13 +4,18 @@
     - int_analytics__events: the persons of the events changed since its watermark
       (macro spoor_changed_events), under their new person and their old one (the stored
       row), get all their events rewritten, stamped `_built_at`.
-    - the models below it: the persons rewritten there since their own watermark, and the
-      persons they still hold that no longer have an event there.
+      It logs them in audit.analytics_rebuilt_persons (post-hook spoor_log_rebuilt_persons;
+      a NULL person_id when it rebuilt everyone).
+    - the models below it: the persons logged since their own watermark. That covers the
+      persons whose rows were rewritten and those left with no event (merged into
+      another), without comparing every person of two tables (an EXCEPT per model cost
+      ~1 s each at 5M events).
     Strategy append: the pre-hook spoor_stage_rebuilt_persons computes the persons to
     rebuild once, into a temp table the model and its hooks read; a run inserts their
     rows, then the post-hook spoor_delete_rebuilt_persons drops their older rows. When
     the analytics definitions (config.*) or spoor__include_bots differ from the last
-    build's (audit.build_fingerprints), every person is rebuilt. -#}
+    build's (audit.build_fingerprints), or int_analytics__events rebuilt everyone since,
+    every person is rebuilt. -#}
 
 {#- Persons to rebuild in the current model (int_analytics__events or a model below it). -#}
 {% macro spoor_analytics_persons_to_rebuild() -%}
@@ -24,23 +29,58 @@
     from {{ this }} as t
     where t.event_id in (select c.event_id from changed_events as c)
     {%- else %}
-    select e.person_id
-    from {{ ref('int_analytics__events') }} as e
-    where e._built_at > {{ spoor_watermark() }}
-    union
-    -- persons with no event left (merged into another): set difference of the distinct
-    -- persons, far cheaper than an anti-join of every row
+    select distinct l.person_id
+    from audit.analytics_rebuilt_persons as l
+    where l.built_at > {{ spoor_watermark() }} and l.person_id is not null
+    {%- endif %}
+{%- endmacro %}
+
+{#- True when the persons to rebuild are everyone: the definitions changed, or (below
+    int_analytics__events) it rebuilt everyone since this model's last build. -#}
+{% macro spoor_analytics_rebuild_everyone() -%}
     (
-        select t.person_id from {{ this }} as t
-        except
-        select e.person_id from {{ ref('int_analytics__events') }} as e
+        {{ spoor_analytics_config_changed() }}
+        {%- if this.identifier != 'int_analytics__events' %}
+        or exists (
+            select 1 from audit.analytics_rebuilt_persons as l
+            where l.person_id is null and l.built_at > {{ spoor_watermark() }}
+        )
+        {%- endif %}
+    )
+{%- endmacro %}
+
+{#- post-hook of int_analytics__events: log the persons it rebuilt (NULL: everyone), and
+    forget those every model below it has consumed. -#}
+{% macro spoor_log_rebuilt_persons() -%}
+    {%- if this.identifier != 'int_analytics__events' %}
+    select 1
+    {%- else %}
+    insert into audit.analytics_rebuilt_persons
+    {%- if is_incremental() %}
+    select person_id, {{ spoor_built_at() }}
+    from {{ spoor_rebuilt_persons_table() }}
+    where not {{ spoor_analytics_config_changed() }}
+    union all
+    select null, {{ spoor_built_at() }}
+    where {{ spoor_analytics_config_changed() }};
+    {%- else %}
+    values (null, {{ spoor_built_at() }});
+    {%- endif %}
+    delete from audit.analytics_rebuilt_persons
+    where built_at <= (
+        select min(built_at) from (
+            select max(built_at) as built_at
+            from audit.build_watermarks
+            where model_name like 'int_analytics__%' and model_name <> 'int_analytics__events'
+            group by model_name
+        ) as consumers
     )
     {%- endif %}
 {%- endmacro %}
 
 {#- The temp table (one per model, on the model's connection) of the persons to rebuild.
-    The set costs a scan of two tables (the EXCEPT); the model reads it up to twice and
-    the delete once, so it is computed once, before the model. -#}
+    For int_analytics__events the set costs scans of fct_events and of itself; the model
+    reads it up to twice and the delete once, so it is computed once, before the model. -#}
 {% macro spoor_rebuilt_persons_table() -%}
     {{ adapter.quote(this.identifier ~ '__rebuilt_persons') }}
 {%- endmacro %}
@@ -60,7 +100,7 @@
     render the set inline, so their SQL still runs on its own. -#}
 {% macro spoor_analytics_rebuild_filter(person_id_expr) -%}
     (
-        {{ spoor_analytics_config_changed() }}
+        {{ spoor_analytics_rebuild_everyone() }}
         or {{ person_id_expr }} in (
             {%- if flags.WHICH in ('run', 'build', 'retry') %}
             select person_id from {{ spoor_rebuilt_persons_table() }}
