@@ -89,6 +89,21 @@ so the seconds are only comparable within one line):
       (6.3 s together, mostly the EXCEPT for vanished persons). A log of the persons
       int_analytics__events rewrote or deleted would replace those scans, but a full refresh
       of that model alone must then log every old and new person.
+  Session 8 (the models below int_analytics__events read its log of rebuilt persons,
+  audit.analytics_rebuilt_persons, instead of an EXCEPT each; stg_raw__events lost the
+  payload_hash column):
+    full benchmark, one invocation: bare 6.4 s, full 153.5 s (24.0x), incremental 47.1 s
+      (30.7%; its day's load 12.8 s), 2 GB cap 200.6 s (1.31x). The full build was slow
+      this time (fct_events 40.7 s and fct_sessions 23.4 s side by side; session 7: 37.0 /
+      14.9 s) with no change to those models, so the percentage flatters: against session
+      7's full build the incremental run is 35%. The incremental run itself: 56.5 -> 47.1 s.
+    the five stagings, one incremental run each on copies of the 5M snapshot: 3.5 s
+      together before (0.23-0.80 s each), ~0 s after; whole runs, alternated: before 69.6
+      / 50.7 s, after 50.9 / 50.6 s (the checkpoint COMMIT, 4-10 s, lands in a different
+      model each run).
+    the PRIMARY KEY of fct_events' contract costs ~7 s of a full build (insert 20.4 /
+      17.5 s vs 15.7 / 15.3 s without it, plus a 3.4 s COMMIT for its index); kept, it is
+      the mart's declared grain. dbt with --threads 1: 165.8 s vs 156.8 s with 2.
   Neither target is met. What is left: the full build writes five ~5M-row tables (staging,
   enrichment, sessions, fct_events, funnel attempts); a CREATE TABLE AS of fct_events'
   SELECT into DuckDB's memory takes 2.4 s at 1M where counting its rows takes 0.4 s, so
