@@ -44,7 +44,7 @@ from ingestion.validate import (
     Validated,
     Validator,
     batch_to_table,
-    line_depths,
+    line_depths_of,
 )
 from spoor.progress import stage
 
@@ -209,7 +209,7 @@ def _read_ahead(
                         source_id=ref.source_id,
                         received_day=ref.received_day,
                     )
-                    table = table.append_column("max_depth", line_depths(table["line"]))
+                    table = table.append_column("max_depth", line_depths_of(batch.lines))
                     if not put(("table", ref, table)):
                         return
                 if not put(("end", ref, None)):

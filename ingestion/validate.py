@@ -194,15 +194,31 @@ def line_depths(lines: pa.ChunkedArray | pa.Array) -> pa.Array:
     return pa.array(np.concatenate(out), pa.int32())
 
 
+def line_depths_of(lines: list[bytes]) -> pa.Array:
+    """`line_depths` of raw lines as the reader split them (so without newlines): joined
+    by Python directly, ~0.9 us per line cheaper than from an Arrow column. A line the
+    reader or the UTF-8 check already rejected (NULL in the column) gets its bytes' depth,
+    which no check reads."""
+    out = [np.zeros(0, np.int32)]
+    for start in range(0, len(lines), _DEPTH_SLICE):
+        part = lines[start : start + _DEPTH_SLICE]
+        out.append(_depths(_brackets(b"\n".join(part)), len(part)))
+    return pa.array(np.concatenate(out), pa.int32())
+
+
+def _brackets(joined: bytes) -> bytes:
+    """Newline-joined lines -> a leading newline, then only their brackets, quotes and
+    newlines; escaped backslashes and quotes removed first (so every remaining quote opens
+    or closes a string)."""
+    if b"\\" in joined:
+        joined = joined.replace(b"\\\\", b"").replace(b'\\"', b"")
+    return b"\n" + joined.translate(None, _DEPTH_DELETE)
+
+
 def _bracket_text(arr: pa.Array) -> bytes:
-    """The lines joined by newlines (plus one leading), escaped backslashes and quotes
-    removed first (so every remaining quote opens or closes a string), then every byte but
-    brackets, quotes and newlines deleted."""
+    """`_brackets` of a binary array's lines."""
     offsets = pa.array([0, len(arr)], pa.int32())
-    data = pc.binary_join(pa.ListArray.from_arrays(offsets, arr), b"\n")[0].as_py()
-    if b"\\" in data:
-        data = data.replace(b"\\\\", b"").replace(b'\\"', b"")
-    return b"\n" + data.translate(None, _DEPTH_DELETE)
+    return _brackets(pc.binary_join(pa.ListArray.from_arrays(offsets, arr), b"\n")[0].as_py())
 
 
 def _depth_slice(arr: pa.Array) -> np.ndarray:
@@ -213,8 +229,16 @@ def _depth_slice(arr: pa.Array) -> np.ndarray:
     data = _bracket_text(arr)
     if data.count(b"\n") != n:  # newlines inside lines (JSON whitespace): make them spaces
         data = _bracket_text(pc.replace_substring(arr, "\n", " "))
+    return _depths(data, n)
+
+
+def _depths(data: bytes, n: int) -> np.ndarray:
+    """Each line's maximum depth, from `_brackets` output holding exactly n lines."""
+    if n == 0:
+        return np.zeros(0, np.int32)
     r = np.frombuffer(data, np.uint8)
     starts = np.flatnonzero(r == 10)  # one newline before each line: no empty segment
+    assert len(starts) == n, "a line holds a newline"
     # inside a string <=> odd number of quotes before it since the line start (a line with
     # an odd count, i.e. invalid JSON, is evened out at the next newline)
     quotes = (r == 34).view(np.uint8)

@@ -7,7 +7,7 @@ import random
 
 import pyarrow as pa
 
-from ingestion.validate import line_depths
+from ingestion.validate import line_depths, line_depths_of
 
 
 def _depth(value: object) -> int:
@@ -54,6 +54,10 @@ def test_line_depths_match_json_parse() -> None:
     arr = pa.chunked_array([pa.array(mixed[:3000], pa.string()), pa.array(mixed[3000:])])
     got = line_depths(arr).to_pylist()
     assert len(got) == len(mixed)
+    # the reader's path: raw lines (split on newlines, so holding none), NULL as b""
+    one_line = [i for i, x in enumerate(mixed) if x is None or "\n" not in x]
+    raw = [(mixed[i] or "").encode() for i in one_line]
+    assert line_depths_of(raw).to_pylist() == [got[i] for i in one_line]
     for line, depth in zip(mixed, got, strict=True):
         if line is None:
             assert depth == 0
