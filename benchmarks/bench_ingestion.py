@@ -197,12 +197,17 @@ during these runs, so only ratios within one run mean much):
     --scale 0.2, session start and now alternated (idle machine):
       start: 7.73x, 6.53x (run_load 38.2 / 39.9 s); now: 4.42x, 5.36x (28.1 / 28.5 s),
       before the plan change.
-    full, final code: read_json 22.2 s (1.23 GB); run_load 107.0 s (49.9k rows/s,
-      1.32 GB) -> 4.82x (session 7: run_load 166.5-204.6 s).
+    full, after the four changes above: read_json 22.2 s (1.23 GB); run_load 107.0 s
+      (49.9k rows/s, 1.32 GB) -> 4.82x (session 7: run_load 166.5-204.6 s).
+    - the nesting depth from the reader's raw lines (b"\\n".join) instead of re-joining
+      the Arrow column: 2.56 -> 1.40 s of the read-ahead thread per 1M lines.
+    full, final code: read_json 22.1 s (1.24 GB); run_load 97.1 s (55.0k rows/s,
+      1.42 GB) -> 4.39x.
     Where the CPU goes now, per 1M lines (extract ~15-18 s wall, 22-28 s CPU, so the
-    two cores are mostly busy): the statement ~13 us/line; the read-ahead thread 5.8 s
-    (gunzip + split 2.4, Arrow 1.1, nesting depth 2.4); spooling 2.1-2.6 s (parquet
+    two cores are mostly busy): the statement ~13 us/line; the read-ahead thread ~4.6 s
+    (gunzip + split 2.4, Arrow 1.1, nesting depth 1.4); spooling 2.1-2.6 s (parquet
     write 1.5 s); dlt's load step 2.3 s. read_json does everything in ~10 s of CPU.
+    Also tried, not kept: no empty problem list for valid rows (no measurable change).
 """
 
 from __future__ import annotations
