@@ -231,17 +231,14 @@ def _children(
     caller extracted them (v.member_t), read from its lists."""
     keys = list(props) + [r for r in required if r not in props]
     o = f"o{depth}"
-    if v.member_t is not None:  # already extracted by the caller: no lambda
+    extracted = v.member_t is not None  # by the caller: no lambda
+    types, texts, names = (
+        (v.member_t, v.member_s, v.members) if extracted else (f"{o}.t", f"{o}.s", keys)
+    )
 
-        def child(key: str) -> JsonVal:
-            k = v.members.index(key) + 1
-            return JsonVal(f"{v.member_t}[{k}]", f"{v.member_s}[{k}]", f"{v.member_s}[{k}]")
-
-    else:
-
-        def child(key: str) -> JsonVal:
-            k = keys.index(key) + 1
-            return JsonVal(f"{o}.t[{k}]", f"{o}.s[{k}]", f"{o}.s[{k}]")
+    def child(key: str) -> JsonVal:
+        k = names.index(key) + 1
+        return JsonVal(f"{types}[{k}]", f"{texts}[{k}]", f"{texts}[{k}]")
 
     missing = []
     for r in required:
@@ -252,7 +249,7 @@ def _children(
     for key, sub in props.items():
         inner.extend(_node(sub, child(key), _cat(path, sql_str("." + key)), depth + 1, ok=ok))
     body, empty = (_all(inner), "true") if ok else (_flatten(inner), NO_PROBLEMS)
-    if v.member_t is not None:
+    if extracted:
         return f"(CASE WHEN {v.t} = 'OBJECT' THEN {body} ELSE {empty} END)"
     ptrs = json_pointers(keys)
     bound = f"{{'t': json_type({v.j}, {ptrs}), 's': json_extract_string({v.j}, {ptrs})}}"

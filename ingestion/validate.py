@@ -233,9 +233,7 @@ def _depth_slice(arr: pa.Array) -> np.ndarray:
 
 
 def _depths(data: bytes, n: int) -> np.ndarray:
-    """Each line's maximum depth, from `_brackets` output holding exactly n lines."""
-    if n == 0:
-        return np.zeros(0, np.int32)
+    """Each line's maximum depth, from `_brackets` output holding exactly n >= 1 lines."""
     r = np.frombuffer(data, np.uint8)
     starts = np.flatnonzero(r == 10)  # one newline before each line: no empty segment
     assert len(starts) == n, "a line holds a newline"
@@ -370,13 +368,17 @@ def build_sql(plan: TrackingPlan, source: str = "batch") -> str:
     # i.e. every member absent, as in an empty object)
     keys = plan_property_keys(plan)
     track_props = f"{_text('type')} = 'track' AND {_type('properties')} = 'OBJECT'"
+
+    def member_list(fn: str) -> str:
+        if not keys:
+            return "NULL::VARCHAR[]"
+        return (
+            f"CASE WHEN {track_props} THEN {fn}({_json('properties')}, {json_pointers(keys)}) END"
+        )
+
     members = (
-        f"CASE WHEN {track_props} THEN json_type({_json('properties')}, {json_pointers(keys)}) "
-        "END AS props_member_t,\n        "
-        f"CASE WHEN {track_props} THEN json_extract_string({_json('properties')}, "
-        f"{json_pointers(keys)}) END AS props_member_s"
-        if keys
-        else "NULL::VARCHAR[] AS props_member_t, NULL::VARCHAR[] AS props_member_s"
+        f"{member_list('json_type')} AS props_member_t,\n        "
+        f"{member_list('json_extract_string')} AS props_member_s"
     )
     props = JsonVal(
         "props_t", "props_j", "props_j", "props_member_t", "props_member_s", tuple(keys)

@@ -59,8 +59,8 @@
     {%- if is_incremental() %}
     select person_id, {{ spoor_built_at() }}
     from {{ spoor_rebuilt_persons_table() }}
-    where not {{ spoor_analytics_config_changed() }}
     union all
+    -- changed definitions rebuilt everyone (the persons above are then a subset)
     select null, {{ spoor_built_at() }}
     where {{ spoor_analytics_config_changed() }};
     {%- else %}
