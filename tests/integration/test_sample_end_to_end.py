@@ -129,3 +129,34 @@ def test_retention_matrix_matches_truth(sample_run, wh):
         f"retained_persons::bigint from {truth_csv(sample_run, 'retention.csv')}",
     )
     assert diff == []
+
+
+def test_active_persons_match_a_brute_force_count(sample_run, wh):
+    """DAU/WAU/MAU (a running sum over each person's non-overlapping coverings) equal the
+    definition counted the slow way: distinct active persons in the 1/7/30 days ending on
+    each day, from fct_events (track/page/screen, no bots, days in the analytics timezone)."""
+    (timezone,) = wh.execute("select timezone from config.settings").fetchone()
+    brute = f"""
+        with person_days as (
+            select distinct person_id, cast(timezone('{timezone}', occurred_at) as date) as d
+            from marts.fct_events
+            where event_type in ('track', 'page', 'screen') and not is_bot
+                and person_id is not null
+        ),
+        days as (
+            select cast(unnest(generate_series(min(d), max(d), interval 1 day)) as date) as d
+            from person_days
+        )
+        select days.d,
+            count(distinct p.person_id) filter (where p.d = days.d),
+            count(distinct p.person_id) filter (where p.d > days.d - 7),
+            count(distinct p.person_id)
+        from days left join person_days as p on p.d between days.d - 29 and days.d
+        group by days.d
+    """
+    mart = (
+        "select activity_date, daily_active_persons, weekly_active_persons,"
+        " monthly_active_persons from marts.fct_active_persons"
+    )
+    assert wh.execute(f"select count(*) from ({mart})").fetchone()[0] >= 28
+    assert symmetric_difference(wh, mart, brute) == []
