@@ -215,3 +215,14 @@
 {% macro duckdb__median(expr) -%}
     quantile_cont({{ expr }}, 0.5)
 {%- endmacro %}
+
+{#- Written after a CTE's `as`: compute the CTE inside each query that reads it instead of
+    storing its rows once. DuckDB stores every CTE read more than once, copying each row;
+    for millions of wide rows that copy costs several times what re-scanning the table and
+    re-running cheap joins does (int_events_enriched at 5M events: 23 s -> 4 s, peak memory
+    10 -> 2 GB). Only for deterministic CTEs: each reader recomputes it. -#}
+{% macro inline_cte() -%}
+    {{ return(adapter.dispatch('inline_cte', 'spoor')()) }}
+{%- endmacro %}
+{% macro default__inline_cte() -%}{%- endmacro %}
+{% macro duckdb__inline_cte() -%}not materialized{%- endmacro %}

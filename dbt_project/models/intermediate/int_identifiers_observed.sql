@@ -17,7 +17,8 @@
     "trim({0}) <> '' and lower(trim({0})) not in (select identifier from junk)" %}
 with
 
-events as (
+-- read by each sighting type: re-scanned (macro inline_cte), not stored whole
+events as {{ inline_cte() }} (
     select * from {{ ref('stg_raw__events') }}
     {%- if is_incremental() %}
     where {{ spoor_sightings_to_rewrite() }}

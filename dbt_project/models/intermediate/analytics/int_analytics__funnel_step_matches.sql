@@ -41,7 +41,8 @@ candidates as (
     {%- endif %}
 ),
 
-matched as (
+-- two readers below: recomputed, not stored (macro inline_cte)
+matched as {{ inline_cte() }} (
     select * from candidates
     where not has_filters
     union all
