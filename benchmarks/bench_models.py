@@ -104,6 +104,22 @@ so the seconds are only comparable within one line):
     the PRIMARY KEY of fct_events' contract costs ~7 s of a full build (insert 20.4 /
       17.5 s vs 15.7 / 15.3 s without it, plus a 3.4 s COMMIT for its index); kept, it is
       the mart's declared grain. dbt with --threads 1: 165.8 s vs 156.8 s with 2.
+  Session 9 (inline_cte(): DuckDB stores every CTE read more than once, copying each row;
+  the wide ones in int_events_enriched, int_identifiers_observed and funnel_step_matches
+  are now recomputed by each reader; fct_active_persons counts DAU/WAU/MAU with a running
+  sum instead of a 30-day range join). Standalone selects on a 5M snapshot, old / new:
+  int_events_enriched 24.3 / 9.3 s -> 3.7 / 4.2 s (peak memory 10.4 -> 2.0 GB),
+  int_identifiers_observed 4.0 / 3.5 -> 1.2 / 1.3 s, fct_active_persons 3.0 / 1.4 ->
+  0.1 / 0.1 s; identical rows (EXCEPT ALL both ways). One full build of each code on the
+  same base: model time 172.3 -> 144.1 s. Incremental runs on copies of one snapshot,
+  alternated: 59.2 / 55.8 s -> 49.1 / 50.3 s.
+    full benchmark, one invocation: bare 7.5 s, full 149.6 s (19.9x), incremental 56.8 s
+      (37.9%; its day's load 16.2 s), 2 GB cap 234.8 s (1.57x; fct_events 86 s and
+      fct_sessions 45 s spilling side by side, 63 / 25 s in session 8's run).
+    tried, not kept: inlining fct_sessions' session_events, int_identity_links_ranked's
+      observed, funnel_persons' steps (no gain, or slower when incremental: each reader
+      re-applies the persons filter); disabling DuckDB's dict_fsst string compression (a
+      6.6M-row CTAS 4.5 -> 2.1 s, but fct_events' blocks 1.8k -> 13.7k and no faster).
   Neither target is met. What is left: the full build writes five ~5M-row tables (staging,
   enrichment, sessions, fct_events, funnel attempts); a CREATE TABLE AS of fct_events'
   SELECT into DuckDB's memory takes 2.4 s at 1M where counting its rows takes 0.4 s, so
