@@ -133,13 +133,13 @@ def funnel(con, name):
 
 def test_ordered_funnel_with_filters_breakdown_and_injected_names(warehouse):
     assert funnel(warehouse, INJ) == {
-        ("(all)", 1): (3, 1.0, None, None, None),
+        ("(all)", 1): (3, 1.0, 1.0, None, None),
         ("(all)", 2): (3, 1.0, 1.0, 1200.0, 1200.0),
         ("(all)", 3): (1, 1 / 3, 1 / 3, 1800.0, 1800.0),
-        ("free", 1): (2, 1.0, None, None, None),
+        ("free", 1): (2, 1.0, 1.0, None, None),
         ("free", 2): (2, 1.0, 1.0, 600.0, 600.0),
         ("free", 3): (1, 0.5, 0.5, 1800.0, 1800.0),
-        ("pro", 1): (1, 1.0, None, None, None),
+        ("pro", 1): (1, 1.0, 1.0, None, None),
         ("pro", 2): (1, 1.0, 1.0, 1800.0, 1800.0),
         ("pro", 3): (0, 0.0, 0.0, None, None),
     }
@@ -149,7 +149,7 @@ def test_ordered_funnel_with_filters_breakdown_and_injected_names(warehouse):
 def test_strict_funnel(warehouse):
     # p1: add then order next; p2: add only; p3: add followed by another add
     assert funnel(warehouse, "strict") == {
-        ("(all)", 1): (3, 1.0, None, None, None),
+        ("(all)", 1): (3, 1.0, 1.0, None, None),
         ("(all)", 2): (1, 1 / 3, 1 / 3, 1800.0, 1800.0),
     }
 
@@ -157,18 +157,18 @@ def test_strict_funnel(warehouse):
 def test_unordered_funnel_with_context_breakdown(warehouse):
     # p1 did both (view 10:00, order 10:40); p2 and p3 only viewed
     assert funnel(warehouse, "any_order") == {
-        ("(all)", 1): (3, 1.0, None, None, None),
+        ("(all)", 1): (3, 1.0, 1.0, None, None),
         ("(all)", 2): (1, 1 / 3, 1 / 3, 2400.0, 2400.0),
-        ("", 1): (2, 1.0, None, None, None),
+        ("", 1): (2, 1.0, 1.0, None, None),
         ("", 2): (0, 0.0, 0.0, None, None),
-        ("google", 1): (1, 1.0, None, None, None),
+        ("google", 1): (1, 1.0, 1.0, None, None),
         ("google", 2): (1, 1.0, 1.0, 2400.0, 2400.0),
     }
 
 
 def test_exclusions(warehouse):
     assert funnel(warehouse, "excl") == {
-        ("(all)", 1): (2, 1.0, None, None, None),
+        ("(all)", 1): (2, 1.0, 1.0, None, None),
         ("(all)", 2): (1, 0.5, 0.5, 1200.0, 1200.0),
     }
 

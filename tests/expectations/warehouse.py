@@ -137,7 +137,7 @@ def _marts(con: duckdb.DuckDBPyConnection, days: int, sessions: int) -> None:
             funnel_name, breakdown_value, step_index::integer as step_index, step_name,
             persons::bigint as persons,
             persons / first_value(persons) over w as conversion_from_start,
-            persons / lag(persons) over w as conversion_from_previous,
+            persons / coalesce(lag(persons) over w, persons) as conversion_from_previous,
             60.0 as avg_seconds_from_previous, 50.0 as median_seconds_from_previous
         from v
         window w as (partition by funnel_name, breakdown_value order by step_index)

@@ -94,12 +94,15 @@ def test_sessions_match_truth(sample_run, wh):
 
 
 def test_funnel_step_counts_match_truth(sample_run, wh):
+    conversions = (
+        "round(conversion_from_start::double, 9), round(conversion_from_previous::double, 9)"
+    )
     diff = symmetric_difference(
         wh,
-        "select funnel_name, breakdown_value, step_index::int, persons::bigint "
+        f"select funnel_name, breakdown_value, step_index::int, persons::bigint, {conversions} "
         "from marts.fct_funnel_steps",
-        "select funnel_name, coalesce(breakdown_value, ''), step_index::int, persons::bigint "
-        f"from {truth_csv(sample_run, 'funnels.csv')}",
+        "select funnel_name, coalesce(breakdown_value, ''), step_index::int, persons::bigint, "
+        f"{conversions} from {truth_csv(sample_run, 'funnels.csv')}",
     )
     assert diff == []
 

@@ -101,7 +101,9 @@ select
     cast(g.step_name as varchar) as step_name,
     cast(c.persons as bigint) as persons,
     cast(c.persons / nullif(first_value(c.persons) over w, 0) as double) as conversion_from_start,
-    cast(c.persons / nullif(lag(c.persons) over w, 0) as double) as conversion_from_previous,
+    -- step 1's previous step is itself (PostHog's fromPrevious is 100% there)
+    cast(c.persons / nullif(coalesce(lag(c.persons) over w, c.persons), 0) as double)
+        as conversion_from_previous,
     cast(t.avg_seconds as double) as avg_seconds_from_previous,
     cast(t.median_seconds as double) as median_seconds_from_previous
 from counts as c
