@@ -26,6 +26,9 @@ RETENTION_TYPES = ("recurring", "first_time")
 WEEK_STARTS = ("monday", "sunday")
 # `page` / `screen` match any page / screen call; anything else is a track event name.
 CALL_TYPES = ("page", "screen")
+# An unordered funnel whose steps can match one event checks every set of its steps for
+# each event it takes (one event fills one step): 2^n sets, so n is bounded.
+MAX_SHARED_UNORDERED_STEPS = 10
 # A breakdown reads the event's properties or context JSON, at a dotted path.
 BREAKDOWN_RE = re.compile(r"^(properties|context)(\.[^.]+)+$")
 
@@ -178,6 +181,13 @@ def _funnel(raw: Any, path: str) -> Funnel:
         label = _str(s["name"], f"{sp}.name") if "name" in s else s["event"]
         steps.append(Step(label, ref))
     n = len(steps)
+    kinds = [(s.event.event_type, s.event.event_name) for s in steps]
+    if order == "unordered" and n > MAX_SHARED_UNORDERED_STEPS and len(set(kinds)) < n:
+        _fail(
+            f"{path}.steps",
+            f"an unordered funnel whose steps can match the same event has at most "
+            f"{MAX_SHARED_UNORDERED_STEPS} steps, got {n}",
+        )
 
     breakdown = f.get("breakdown")
     if breakdown is not None and (

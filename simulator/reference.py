@@ -312,46 +312,50 @@ def _excluded(f: Funnel, evs: list[Event], attempts: list[Attempt]) -> bool:
     return False
 
 
-def _max_matching(cands: list[list[int]]) -> list[int | None]:
-    """Steps -> distinct events (one event fills at most one step); Kuhn's algorithm."""
+def _fills_distinct_steps(masks: list[frozenset[int]]) -> bool:
+    """Whether each event (given by the steps it matches) can fill its own step: a
+    matching that covers every event (Kuhn's augmenting paths)."""
     owner: dict[int, int] = {}
 
-    def assign(s, seen):
-        for j in cands[s]:
-            if j in seen:
+    def assign(i: int, seen: set[int]) -> bool:
+        for step in masks[i]:
+            if step in seen:
                 continue
-            seen.add(j)
-            if j not in owner or assign(owner[j], seen):
-                owner[j] = s
+            seen.add(step)
+            if step not in owner or assign(owner[step], seen):
+                owner[step] = i
                 return True
         return False
 
-    for s in range(len(cands)):
-        assign(s, set())
-    got: list[int | None] = [None] * len(cands)
-    for j, s in owner.items():
-        got[s] = j
-    return got
+    return all(assign(i, set()) for i in range(len(masks)))
 
 
 def _unordered_attempts(f: Funnel, evs: list[Event]) -> list[Attempt]:
+    """Each attempt takes, in time order, every event that can fill a step no earlier
+    event of the attempt needs (one event fills at most one step). Taken greedily, these
+    are the earliest events of a largest set filling distinct steps, so `reached` is the
+    most steps any events of the window fill together and `times` are when they did."""
     ts = [e.occurred_at for e in evs]
     w = f.window_s * 1000
+    masks = [frozenset(k for k, s in enumerate(f.steps) if s.matches(e)) for e in evs]
     excl = [i for i, e in enumerate(evs) if any(x.matches(e) for x, _, _ in f.exclusions)]
     out = []
-    for i, e in enumerate(evs):
-        if not any(s.matches(e) for s in f.steps):
+    for i in range(len(evs)):
+        if not masks[i]:
             continue
         t0, end = ts[i], ts[i] + w
         lo, hi = bisect_left(ts, t0), bisect_right(ts, end)
-        # the first exclusion after t0 wipes everything from it on (events are in order)
+        # the first exclusion after t0 wipes everything from its instant on
         first_x = next((j for j in excl if ts[j] > t0), None)
         if first_x is not None:
-            hi = min(hi, first_x)
-        cands = [[j for j in range(lo, hi) if s.matches(evs[j])] for s in f.steps]
-        got = _max_matching(cands)
-        firsts = sorted(ts[c[0]] for c, g in zip(cands, got, strict=True) if g is not None)
-        out.append(Attempt(len(firsts), firsts, t0, end))
+            hi = min(hi, bisect_left(ts, ts[first_x]))
+        taken: list[int] = []
+        for j in range(lo, hi):
+            if len(taken) == len(f.steps):
+                break
+            if masks[j] and _fills_distinct_steps([masks[k] for k in taken] + [masks[j]]):
+                taken.append(j)
+        out.append(Attempt(len(taken), [ts[j] for j in taken], t0, end))
     return out
 
 

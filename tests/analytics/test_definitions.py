@@ -88,6 +88,9 @@ CASES = [
     ("funnels.1.exclusions.0.from_step", 0, "funnels[1].exclusions[0].from_step: must be >= 1"),
     ("funnels.1.exclusions.0.from_step", True, "funnels[1].exclusions[0].from_step: expected an"),
     ("funnels.1.order", "unordered", "funnels[1].exclusions[0]: an unordered funnel's exclusion"),
+    ("funnels.0", {"name": "u", "order": "unordered", "window": {"value": 1, "unit": "day"},
+                   "steps": [{"event": "page"}] * 10 + [{"event": "page", "where": {"a": "b"}}]},
+     "funnels[0].steps: an unordered funnel whose steps can match the same event has at most 10"),
     ("retention.0.period", "year", "retention[0].period: 'year' is not one of day|week|month"),
     ("retention.0.type", "rolling", "retention[0].type: 'rolling' is not one of"),
     ("retention.0.intervals", 0, "retention[0].intervals: must be >= 1"),
@@ -107,6 +110,15 @@ def test_errors_name_the_field(path, value, message):
     with pytest.raises(AnalyticsDefinitionError) as err:
         parse_analytics(mutate(path, value))
     assert str(err.value).startswith(message), str(err.value)
+
+
+def test_step_bound_only_for_unordered_steps_sharing_events():
+    many = [{"event": "page"}] * 11
+    distinct = [{"event": f"E{i}"} for i in range(11)]
+    assert len(parse_analytics(mutate("funnels.0.steps", many)).funnels[0].steps) == 11
+    unordered = mutate("funnels.0.order", "unordered")
+    unordered["funnels"][0]["steps"] = distinct
+    assert len(parse_analytics(unordered).funnels[0].steps) == 11
 
 
 def test_duplicate_retention_name():

@@ -132,19 +132,40 @@ def test_unordered_counts_distinct_steps_in_one_window():
     assert rows[("(all)", 3)]["median_seconds_from_previous"] == pytest.approx(45)
 
 
+def test_unordered_event_fills_one_step():
+    s = Seq()
+    s.add("x", 0, "Product Viewed")  # one view cannot fill both view steps
+    s.add("x", 10 * S, "Product Added")
+    for t in (0, 5, 20):
+        s.add("y", t * S, "Product Viewed" if t < 20 else "Product Added")
+    # an event matching both steps of ["view", "view of plan pro"] fills the one it must
+    s.add("z", 0, "Product Viewed", props={"plan": "pro"})
+    s.add("z", 30 * S, "Product Viewed", props={"plan": "free"})
+    viewed = {"event": "Product Viewed"}
+    f = funnel([viewed, {"event": "Product Added"}, viewed], "unordered", (1, "day"))
+    assert persons(run(f, s)) == [3, 3, 1]  # x: a view and an add; z: two views
+    pro = funnel([viewed, {"event": "Product Viewed", "where": {"plan": "pro"}}], "unordered")
+    rows = run(pro, s)
+    assert persons(rows) == [3, 1]  # x and y viewed no pro plan
+    assert rows[("(all)", 2)]["avg_seconds_from_previous"] == pytest.approx(30)
+
+
 def test_unordered_exclusion_wipes_progress():
     s = Seq()
     s.add("a", 0, "Products Searched")
     s.add("a", 1 * S, "Coupon Removed")
     s.add("a", 2 * S, "Product Viewed")
+    s.add("b", 0, "Products Searched")
+    s.add("b", 1 * S, "Product Viewed")  # at the exclusion's instant: cut too
+    s.add("b", 1 * S, "Coupon Removed")
     f = funnel(
         [{"event": "Products Searched"}, {"event": "Product Viewed"}],
         "unordered",
         (1, "day"),
         exclusions=[{"event": "Coupon Removed", "from_step": 1, "to_step": 2}],
     )
-    # the attempt at 0 is cut at the exclusion; the attempt opened at 2 s starts fresh
-    assert persons(run(f, s)) == [1, 0]
+    # the attempts at 0 are cut at the exclusion; a's attempt opened at 2 s starts fresh
+    assert persons(run(f, s)) == [2, 0]
 
 
 def test_ordered_exclusion_removes_person():

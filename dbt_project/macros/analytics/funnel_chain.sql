@@ -185,11 +185,14 @@ select funnel_name, person_id, attempt_id, t1, window_end, step_index, event_id,
 from strict_chain
 {% endmacro %}
 
-{#- Unordered funnels: every event matching any step opens an attempt at t1; for each step
-    the attempt reached, the first matching event in [t1, window end] before the first
-    exclusion after t1. `exclusions`: int_analytics__funnel_exclusion_matches. Returns one
-    row per attempt and matched step: funnel_name, person_id, attempt_id, t1, window_end,
-    matched_step, event_id, occurred_at. -#}
+{#- Unordered funnels: every event matching any step opens an attempt at t1; of the events
+    in [t1, window end] before the first exclusion after t1, the attempt takes in order
+    each one that can fill a step of its own (docs/design.md). `exclusions`:
+    int_analytics__funnel_exclusion_matches. Returns one row per attempt and event taken:
+    funnel_name, person_id, attempt_id, t1, window_end, matched_step (orders ties),
+    event_id, occurred_at.
+    The default version takes each step's first matching event, which is the same only
+    when no event matches two steps. -#}
 {% macro spoor_funnel_unordered_steps(matches, funnels, exclusions) -%}
     {{ return(adapter.dispatch('spoor_funnel_unordered_steps', 'spoor')(matches, funnels, exclusions)) }}
 {%- endmacro %}
@@ -243,12 +246,25 @@ where x.excluded_at is null or m.occurred_at < x.excluded_at
 group by o.funnel_name, o.person_id, o.attempt_id, o.t1, o.window_end, m.step_index
 {% endmacro %}
 
-{#- DuckDB: per attempt and step, an ASOF join finds a match at the first instant >= t1,
-    and that instant's first match by event_id (tie_rank) is the step's event; the first
-    exclusion after t1 is an ASOF join too. No attempt is joined with all its window. -#}
+{#- DuckDB: the first exclusion after t1 is an ASOF join. No attempt is joined with all
+    its window.
+    - Funnels where no event matches two steps: per attempt and step, an ASOF join finds a
+      match at the first instant >= t1, and that instant's first match by event_id
+      (tie_rank) is the step's event.
+    - Funnels where an event matches two steps (`greedy`): one event fills one step. The
+      attempt takes, in (occurred_at, event_id) order, each event that can fill a step of
+      its own next to those taken: Hall's condition, checked on bit masks of the steps
+      each event matches (`step_mask`) over every set of steps. Of the events sharing a
+      step_mask, only the first step_count from t1 on can be taken (a later one could
+      replace none that an earlier one could not), so those are the candidates. -#}
 {% macro duckdb__spoor_funnel_unordered_steps(matches, funnels, exclusions) %}
-with ranked as (
+with recursive
+ranked as (
     {{ spoor_ranked_matches(matches, funnels, 'unordered') }}
+),
+
+overlapping as (
+    {{ spoor_overlapping_funnels('ranked') }}
 ),
 
 opens as (
@@ -258,7 +274,8 @@ opens as (
         m.event_id as attempt_id,
         m.occurred_at as t1,
         {{ spoor_add_seconds('m.occurred_at', 'f.window_seconds') }} as window_end,
-        f.step_count
+        f.step_count,
+        m.funnel_name in (select funnel_name from overlapping) as is_overlapping
     from ranked as m
     inner join {{ funnels }} as f on m.funnel_name = f.funnel_name
 ),
@@ -277,6 +294,143 @@ first_exclusion as (
     where x.occurred_at <= o.window_end
 ),
 
+masked as (
+    select
+        funnel_name,
+        person_id,
+        event_id,
+        occurred_at,
+        bit_or(1 << (step_index - 1)) as step_mask
+    from ranked
+    where funnel_name in (select funnel_name from overlapping)
+    group by funnel_name, person_id, event_id, occurred_at
+),
+
+mask_ranked as (
+    select
+        *,
+        row_number() over (
+            partition by funnel_name, person_id, step_mask order by occurred_at, event_id
+        ) as mask_rank,
+        rank() over (partition by funnel_name, person_id, step_mask order by occurred_at) as tie_rank
+    from masked
+),
+
+-- per attempt and step_mask of its person, the rank of the first instant >= t1
+mask_firsts as (
+    select
+        o.*,
+        r.tie_rank
+    from (
+        select
+            o.*,
+            p.step_mask
+        from opens as o
+        inner join (select distinct funnel_name, person_id, step_mask from masked) as p
+            on o.funnel_name = p.funnel_name and o.person_id = p.person_id
+    ) as o
+    asof inner join mask_ranked as r
+        on
+            o.funnel_name = r.funnel_name
+            and o.person_id = r.person_id
+            and o.step_mask = r.step_mask
+            and r.occurred_at >= o.t1
+),
+
+greedy_candidates as (
+    select
+        c.funnel_name,
+        c.person_id,
+        c.attempt_id,
+        c.t1,
+        c.window_end,
+        c.step_count,
+        r.step_mask,
+        r.event_id,
+        r.occurred_at,
+        row_number() over (
+            partition by c.funnel_name, c.attempt_id order by r.occurred_at, r.event_id
+        ) as seq
+    from (
+        select
+            *,
+            unnest(range(tie_rank, tie_rank + step_count)) as candidate_rank
+        from mask_firsts
+    ) as c
+    inner join mask_ranked as r
+        on
+            c.funnel_name = r.funnel_name
+            and c.person_id = r.person_id
+            and c.step_mask = r.step_mask
+            and c.candidate_rank = r.mask_rank
+    left join first_exclusion as x
+        on c.funnel_name = x.funnel_name and c.attempt_id = x.attempt_id
+    where
+        r.occurred_at <= c.window_end
+        and (x.excluded_at is null or r.occurred_at < x.excluded_at)
+),
+
+-- taken: the (step_mask, seq) of the events the attempt took so far
+greedy as (
+    select
+        funnel_name,
+        attempt_id,
+        step_count,
+        seq,
+        [{'step_mask': step_mask, 'seq': seq}] as taken
+    from greedy_candidates
+    where seq = 1
+
+    union all
+
+    select
+        g.funnel_name,
+        g.attempt_id,
+        g.step_count,
+        c.seq,
+        case
+            -- every set of steps holding the new event's steps has room for the events
+            -- whose steps all lie in it
+            when list_bool_and(list_transform(
+                range(1, 1 << g.step_count),
+                lambda steps: (steps & c.step_mask) != c.step_mask
+                or len(list_filter(g.taken, lambda t: (t.step_mask & steps) = t.step_mask))
+                < bit_count(steps)
+            ))
+                then list_append(g.taken, {'step_mask': c.step_mask, 'seq': c.seq})
+            else g.taken
+        end
+    from greedy as g
+    inner join greedy_candidates as c
+        on g.funnel_name = c.funnel_name and g.attempt_id = c.attempt_id and c.seq = g.seq + 1
+    where len(g.taken) < g.step_count
+),
+
+greedy_steps as (
+    select
+        c.funnel_name,
+        c.person_id,
+        c.attempt_id,
+        c.t1,
+        c.window_end,
+        c.seq as matched_step,
+        c.event_id,
+        c.occurred_at
+    from (
+        select
+            funnel_name,
+            attempt_id,
+            unnest(taken).seq as taken_seq
+        from (
+            -- an attempt's last state: every candidate seen, or every step filled
+            select * from greedy
+            qualify seq = max(seq) over (partition by funnel_name, attempt_id)
+        ) as last_state
+    ) as g
+    inner join greedy_candidates as c
+        on g.funnel_name = c.funnel_name and g.attempt_id = c.attempt_id and g.taken_seq = c.seq
+),
+
 open_steps as (
     select
         o.funnel_name,
@@ -286,6 +440,7 @@ open_steps as (
         o.window_end,
         unnest(range(1, o.step_count + 1)) as matched_step
     from opens as o
+    where not o.is_overlapping
 ),
 
 firsts as (
@@ -322,6 +477,30 @@ left join first_exclusion as x
 where
     m.occurred_at <= o.window_end
     and (x.excluded_at is null or m.occurred_at < x.excluded_at)
+
+union all
+
+select
+    funnel_name,
+    person_id,
+    attempt_id,
+    t1,
+    window_end,
+    matched_step,
+    event_id,
+    occurred_at
+from greedy_steps
+{% endmacro %}
+
+{#- Funnels where some event matches two steps (one event, two rows of `matches`): the
+    same type and name, or a page/screen step with no name, or one with more filters. -#}
+{% macro spoor_overlapping_funnels(matches) %}
+    select distinct funnel_name
+    from (
+        select funnel_name from {{ matches }}
+        group by funnel_name, person_id, event_id
+        having count(*) > 1
+    ) as repeated
 {% endmacro %}
 
 {#- Step matches of the funnels of one order, ranked per (funnel, step, person): match_rank

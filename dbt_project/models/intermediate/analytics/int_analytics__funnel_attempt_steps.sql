@@ -1,9 +1,9 @@
 -- Every funnel attempt and the steps it reached, with the time each was reached.
 -- ordered/strict: the greedy chain (macro spoor_funnel_chain, recursive over steps).
--- unordered: each matching event opens an attempt at t0; it reaches the distinct steps
--- matched in [t0, t0 + window] before the first exclusion after t0 (macro
--- spoor_funnel_unordered_steps); step_index ranks the steps' first times, so "reached
--- step k" means "did k distinct steps".
+-- unordered: each matching event opens an attempt at t0; in [t0, t0 + window] before the
+-- first exclusion after t0 it takes, in order, each event that can fill a step of its own
+-- (macro spoor_funnel_unordered_steps); step_index ranks the events taken, so "reached
+-- step k" means "filled k distinct steps".
 -- Incremental per person (config in dbt_project.yml; macros/analytics/incremental_persons.sql).
 -- depends_on: {{ ref('int_analytics__events') }}
 with matches as (
