@@ -57,22 +57,24 @@ from chain
 
 {#- DuckDB: the same greedy chain without a per-attempt search. Each match gets its rank
     among the person's matches of its step by (occurred_at, event_id) (`match_rank`) and
-    the rank of the first match at its instant (`tie_rank`). For step k of an ordered
-    attempt, the candidates are step k's matches ranked from the tie_rank of the first
-    instant >= t(k-1) on, in order (found for every match of step k-1 at once by an ASOF
-    join, outside the recursion). Events
-    used by the attempt are at most k-1 of them (they are at or before t(k-1)), so the
-    first k candidates hold the first unused one: a bounded equi-join, not a scan of every
-    later match of the person. Strict: the person's next event (person_seq + 1), an
-    equi-join. -#}
+    the rank of the first match at its instant (`tie_rank`); an ASOF join, outside the
+    recursion, gives every match of step k the tie_rank of the first instant >= its own
+    among step k + 1's matches (`next_tie_rank`: where the search for step k + 1 starts).
+    - Ordered funnels where no event matches two steps (`direct_chain`): step k's
+      event is that first candidate; following the pointer is an equi-join per step.
+    - Ordered funnels where an event matches two steps (`searched_chain`): the
+      candidates from the pointer on, in order, skipping the events the attempt used.
+      Those are at most k-1 (at or before t(k-1)), so the first k candidates hold the
+      first unused one: a bounded equi-join, not a scan of every later match.
+    - Strict funnels (`strict_chain`, no recursion): step k can only be the person's
+      (k-1)-th event after step 1's, so each step is one equi-join on person_seq and an
+      attempt reaches the steps before its first gap. -#}
 {% macro duckdb__spoor_funnel_chain(matches, funnels) %}
 with recursive
 ranked as (
     {{ spoor_ranked_matches(matches, funnels, 'ordered') }}
 ),
 
--- for each match of step k, the tie_rank of the first instant >= its own among the
--- person's matches of step k + 1 (where the search for step k + 1 starts)
 ranked_next as (
     select
         r.*,
@@ -86,23 +88,77 @@ ranked_next as (
             and n.occurred_at >= r.occurred_at
 ),
 
-ordered_chain as (
-    -- every step-1 event opens an attempt; its window end is inclusive
+overlapping as (
+    {{ spoor_overlapping_funnels('ranked') }}
+),
+
+-- every step-1 event opens an attempt; its window end is inclusive
+opens as (
     select
-        m.funnel_name,
-        m.person_id,
+        m.*,
         m.event_id as attempt_id,
         m.occurred_at as t1,
         {{ spoor_add_seconds('m.occurred_at', 'f.window_seconds') }} as window_end,
         f.step_count,
-        1 as step_index,
-        m.event_id,
-        m.occurred_at,
-        m.next_tie_rank,
-        [m.event_id] as used_event_ids
+        m.funnel_name in (select funnel_name from overlapping) as is_overlapping
     from ranked_next as m
     inner join {{ funnels }} as f on m.funnel_name = f.funnel_name
     where m.step_index = 1
+),
+
+direct_chain as (
+    select
+        funnel_name,
+        person_id,
+        attempt_id,
+        t1,
+        window_end,
+        step_count,
+        step_index,
+        event_id,
+        occurred_at,
+        next_tie_rank
+    from opens
+    where not is_overlapping
+
+    union all
+
+    select
+        c.funnel_name,
+        c.person_id,
+        c.attempt_id,
+        c.t1,
+        c.window_end,
+        c.step_count,
+        m.step_index,
+        m.event_id,
+        m.occurred_at,
+        m.next_tie_rank
+    from direct_chain as c
+    inner join ranked_next as m
+        on
+            c.funnel_name = m.funnel_name
+            and c.person_id = m.person_id
+            and c.step_index + 1 = m.step_index
+            and c.next_tie_rank = m.match_rank
+    where c.step_index < c.step_count and m.occurred_at <= c.window_end
+),
+
+searched_chain as (
+    select
+        funnel_name,
+        person_id,
+        attempt_id,
+        t1,
+        window_end,
+        step_count,
+        step_index,
+        event_id,
+        occurred_at,
+        next_tie_rank,
+        [event_id] as used_event_ids
+    from opens
+    where is_overlapping
 
     union all
 
@@ -123,7 +179,7 @@ ordered_chain as (
         select
             *,
             unnest(range(next_tie_rank, next_tie_rank + step_index + 1)) as candidate_rank
-        from ordered_chain
+        from searched_chain
         where step_index < step_count and next_tie_rank is not null
     ) as c
     inner join ranked_next as m
@@ -138,51 +194,49 @@ ordered_chain as (
     qualify row_number() over (partition by c.funnel_name, c.attempt_id order by m.match_rank) = 1
 ),
 
-strict_chain as (
+strict_steps as (
     select
         m.funnel_name,
         m.person_id,
         m.event_id as attempt_id,
         m.occurred_at as t1,
         {{ spoor_add_seconds('m.occurred_at', 'f.window_seconds') }} as window_end,
-        f.step_count,
-        1 as step_index,
-        m.event_id,
-        m.occurred_at,
-        m.person_seq
+        m.person_seq,
+        unnest(range(1, f.step_count + 1)) as step_index
     from {{ matches }} as m
     inner join {{ funnels }} as f on m.funnel_name = f.funnel_name
     where m.step_index = 1 and f.funnel_order = 'strict'
+),
 
-    union all
-
-    -- step k: only the person's very next event, if it matches step k in the window
+strict_chain as (
     select
-        c.funnel_name,
-        c.person_id,
-        c.attempt_id,
-        c.t1,
-        c.window_end,
-        c.step_count,
-        c.step_index + 1,
+        s.funnel_name,
+        s.person_id,
+        s.attempt_id,
+        s.t1,
+        s.window_end,
+        s.step_index,
         m.event_id,
-        m.occurred_at,
-        m.person_seq
-    from strict_chain as c
+        m.occurred_at
+    from strict_steps as s
     inner join {{ matches }} as m
         on
-            c.funnel_name = m.funnel_name
-            and c.person_id = m.person_id
-            and c.step_index + 1 = m.step_index
-            and c.person_seq + 1 = m.person_seq
-    where c.step_index < c.step_count and m.occurred_at <= c.window_end
+            s.funnel_name = m.funnel_name
+            and s.person_id = m.person_id
+            and s.step_index = m.step_index
+            and s.person_seq + s.step_index - 1 = m.person_seq
+    where m.occurred_at <= s.window_end
+    -- steps 1..k all present: the running count of the attempt's steps is k
+    qualify s.step_index = count(*) over (
+        partition by s.funnel_name, s.attempt_id order by s.step_index rows unbounded preceding
+    )
 )
 
+{%- for chain in ['direct_chain', 'searched_chain', 'strict_chain'] %}
 select funnel_name, person_id, attempt_id, t1, window_end, step_index, event_id, occurred_at
-from ordered_chain
-union all
-select funnel_name, person_id, attempt_id, t1, window_end, step_index, event_id, occurred_at
-from strict_chain
+from {{ chain }}
+{{ 'union all' if not loop.last }}
+{%- endfor %}
 {% endmacro %}
 
 {#- Unordered funnels: every event matching any step opens an attempt at t1; of the events
