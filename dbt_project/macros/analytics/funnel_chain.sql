@@ -339,7 +339,11 @@ first_exclusion as (
         o.funnel_name,
         o.attempt_id,
         x.occurred_at as excluded_at
-    from opens as o
+    from (
+        -- only funnels with exclusions: the ASOF join sorts all of its left side
+        select * from opens
+        where funnel_name in (select x.funnel_name from {{ exclusions }} as x)
+    ) as o
     asof inner join {{ exclusions }} as x
         on
             o.funnel_name = x.funnel_name
