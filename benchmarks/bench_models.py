@@ -120,6 +120,24 @@ so the seconds are only comparable within one line):
       observed, funnel_persons' steps (no gain, or slower when incremental: each reader
       re-applies the persons filter); disabling DuckDB's dict_fsst string compression (a
       6.6M-row CTAS 4.5 -> 2.1 s, but fct_events' blocks 1.8k -> 13.7k and no faster).
+  Session 10 (funnel chain: ordered funnels where no event matches two steps follow the
+  next-step pointer, one equi-join per step; strict funnels without recursion; the
+  unordered first-exclusion ASOF join only for funnels with exclusions; unordered funnels
+  whose steps share events now take one event per step, a path the benchmark's definitions
+  do not reach). int_analytics__funnel_attempt_steps' select on a built 5M warehouse,
+  alternated: 21.0-24.0 s -> 15.8-16.6 s (chain), then 15.2-16.2 -> 14.5-15.4 s
+  (exclusions); identical rows.
+    full benchmark, idle machine, session start (fe7cbbd) then the new code twice, one
+      invocation each: bare 9.2 / 8.5 / 8.7 s; full 141.2 s (15.3x) -> 133.0 s (15.6x) and
+      131.9 s (15.2x), funnel_attempt_steps 28.2 -> 19.1 / 20.1 s; incremental 48.8 s
+      (34.5%) -> 50.8 s (38.2%) and 51.1 s: attempt_steps 6.1 -> 5.6 s, but the checkpoint
+      COMMIT (6-7 s) landed in fct_active_persons while funnel_attempt_steps waited for a
+      thread, instead of in funnel_persons at the tail; 2 GB cap 203.8 s (1.44x) -> 199.1 s
+      (1.50x).
+    where fct_events' 30 s go (its select into a temp table, 5M rows): CPU 39 s, of which
+      18 s materialise the 45 columns and 12 s are the two joins on event_id; copying the
+      built mart into a temp table takes 10.8 s, into a persistent table 34.6 s (with the
+      test suite running beside it): the write and its compression dominate.
   Neither target is met. What is left: the full build writes five ~5M-row tables (staging,
   enrichment, sessions, fct_events, funnel attempts); a CREATE TABLE AS of fct_events'
   SELECT into DuckDB's memory takes 2.4 s at 1M where counting its rows takes 0.4 s, so
