@@ -72,7 +72,22 @@ from chain
 {% macro duckdb__spoor_funnel_chain(matches, funnels) %}
 with recursive
 ranked as (
-    {{ spoor_ranked_matches(matches, funnels, 'ordered') }}
+    select
+        m.funnel_name,
+        m.step_index,
+        m.person_id,
+        m.event_id,
+        m.occurred_at,
+        row_number() over (
+            partition by m.funnel_name, m.step_index, m.person_id
+            order by m.occurred_at, m.event_id
+        ) as match_rank,
+        rank() over (
+            partition by m.funnel_name, m.step_index, m.person_id order by m.occurred_at
+        ) as tie_rank
+    from {{ matches }} as m
+    inner join {{ funnels }} as f on m.funnel_name = f.funnel_name
+    where f.funnel_order = 'ordered'
 ),
 
 ranked_next as (
@@ -88,18 +103,30 @@ ranked_next as (
             and n.occurred_at >= r.occurred_at
 ),
 
+-- funnels where some event matches two steps: the same type and name, or a page/screen
+-- step with no name, or one with more filters
 overlapping as (
-    {{ spoor_overlapping_funnels('ranked') }}
+    select distinct funnel_name
+    from (
+        select funnel_name from ranked
+        group by funnel_name, person_id, event_id
+        having count(*) > 1
+    ) as repeated
 ),
 
--- every step-1 event opens an attempt; its window end is inclusive
+-- every step-1 event opens an attempt (the chains' columns); its window end is inclusive
 opens as (
     select
-        m.*,
+        m.funnel_name,
+        m.person_id,
         m.event_id as attempt_id,
         m.occurred_at as t1,
         {{ spoor_add_seconds('m.occurred_at', 'f.window_seconds') }} as window_end,
         f.step_count,
+        m.step_index,
+        m.event_id,
+        m.occurred_at,
+        m.next_tie_rank,
         m.funnel_name in (select funnel_name from overlapping) as is_overlapping
     from ranked_next as m
     inner join {{ funnels }} as f on m.funnel_name = f.funnel_name
@@ -107,18 +134,7 @@ opens as (
 ),
 
 direct_chain as (
-    select
-        funnel_name,
-        person_id,
-        attempt_id,
-        t1,
-        window_end,
-        step_count,
-        step_index,
-        event_id,
-        occurred_at,
-        next_tie_rank
-    from opens
+    select * exclude (is_overlapping) from opens
     where not is_overlapping
 
     union all
@@ -146,16 +162,7 @@ direct_chain as (
 
 searched_chain as (
     select
-        funnel_name,
-        person_id,
-        attempt_id,
-        t1,
-        window_end,
-        step_count,
-        step_index,
-        event_id,
-        occurred_at,
-        next_tie_rank,
+        * exclude (is_overlapping),
         [event_id] as used_event_ids
     from opens
     where is_overlapping
@@ -300,29 +307,51 @@ where x.excluded_at is null or m.occurred_at < x.excluded_at
 group by o.funnel_name, o.person_id, o.attempt_id, o.t1, o.window_end, m.step_index
 {% endmacro %}
 
-{#- DuckDB: the first exclusion after t1 is an ASOF join. No attempt is joined with all
-    its window.
-    - Funnels where no event matches two steps: per attempt and step, an ASOF join finds a
-      match at the first instant >= t1, and that instant's first match by event_id
-      (tie_rank) is the step's event.
+{#- DuckDB: no attempt is joined with all its window. Each event gets the bit mask of the
+    steps it matches (`step_mask`) and its rank among the person's events of that mask.
+    Per attempt and mask of its person, an ASOF join finds the first instant >= t1; the
+    events of that mask from there on are the attempt's candidates, cut at the window end
+    and at the first exclusion after t1 (an ASOF join too).
+    - Funnels where no event matches two steps: a mask is one step, and its first
+      candidate fills it.
     - Funnels where an event matches two steps (`greedy`): one event fills one step. The
-      attempt takes, in (occurred_at, event_id) order, each event that can fill a step of
-      its own next to those taken: Hall's condition, checked on bit masks of the steps
-      each event matches (`step_mask`) over every set of steps. Of the events sharing a
-      step_mask, only the first step_count from t1 on can be taken (a later one could
-      replace none that an earlier one could not), so those are the candidates. -#}
+      attempt takes, in (occurred_at, event_id) order, each candidate that can fill a step
+      of its own next to those taken: Hall's condition on the masks, over every set of
+      steps. Of the events sharing a mask only the first step_count can be taken (a later
+      one could replace none that an earlier one could not), so those are the candidates. -#}
 {% macro duckdb__spoor_funnel_unordered_steps(matches, funnels, exclusions) %}
 with recursive
-ranked as (
-    {{ spoor_ranked_matches(matches, funnels, 'unordered') }}
+masked as (
+    select
+        m.funnel_name,
+        m.person_id,
+        m.event_id,
+        m.occurred_at,
+        bit_or(1 << (m.step_index - 1)) as step_mask
+    from {{ matches }} as m
+    inner join {{ funnels }} as f on m.funnel_name = f.funnel_name
+    where f.funnel_order = 'unordered'
+    group by m.funnel_name, m.person_id, m.event_id, m.occurred_at
 ),
 
 overlapping as (
-    {{ spoor_overlapping_funnels('ranked') }}
+    select distinct funnel_name from masked
+    where bit_count(step_mask) > 1
 ),
 
+mask_ranked as (
+    select
+        *,
+        row_number() over (
+            partition by funnel_name, person_id, step_mask order by occurred_at, event_id
+        ) as mask_rank,
+        rank() over (partition by funnel_name, person_id, step_mask order by occurred_at) as tie_rank
+    from masked
+),
+
+-- every event matching a step opens an attempt
 opens as (
-    select distinct
+    select
         m.funnel_name,
         m.person_id,
         m.event_id as attempt_id,
@@ -330,7 +359,7 @@ opens as (
         {{ spoor_add_seconds('m.occurred_at', 'f.window_seconds') }} as window_end,
         f.step_count,
         m.funnel_name in (select funnel_name from overlapping) as is_overlapping
-    from ranked as m
+    from masked as m
     inner join {{ funnels }} as f on m.funnel_name = f.funnel_name
 ),
 
@@ -350,28 +379,6 @@ first_exclusion as (
             and o.person_id = x.person_id
             and x.occurred_at > o.t1
     where x.occurred_at <= o.window_end
-),
-
-masked as (
-    select
-        funnel_name,
-        person_id,
-        event_id,
-        occurred_at,
-        bit_or(1 << (step_index - 1)) as step_mask
-    from ranked
-    where funnel_name in (select funnel_name from overlapping)
-    group by funnel_name, person_id, event_id, occurred_at
-),
-
-mask_ranked as (
-    select
-        *,
-        row_number() over (
-            partition by funnel_name, person_id, step_mask order by occurred_at, event_id
-        ) as mask_rank,
-        rank() over (partition by funnel_name, person_id, step_mask order by occurred_at) as tie_rank
-    from masked
 ),
 
 -- per attempt and step_mask of its person, the rank of the first instant >= t1
@@ -395,7 +402,8 @@ mask_firsts as (
             and r.occurred_at >= o.t1
 ),
 
-greedy_candidates as (
+-- two readers below: recomputed, not stored (macro inline_cte)
+candidates as {{ inline_cte() }} (
     select
         c.funnel_name,
         c.person_id,
@@ -403,16 +411,14 @@ greedy_candidates as (
         c.t1,
         c.window_end,
         c.step_count,
+        c.is_overlapping,
         r.step_mask,
         r.event_id,
-        r.occurred_at,
-        row_number() over (
-            partition by c.funnel_name, c.attempt_id order by r.occurred_at, r.event_id
-        ) as seq
+        r.occurred_at
     from (
         select
             *,
-            unnest(range(tie_rank, tie_rank + step_count)) as candidate_rank
+            unnest(range(tie_rank, tie_rank + if(is_overlapping, step_count, 1))) as candidate_rank
         from mask_firsts
     ) as c
     inner join mask_ranked as r
@@ -426,6 +432,16 @@ greedy_candidates as (
     where
         r.occurred_at <= c.window_end
         and (x.excluded_at is null or r.occurred_at < x.excluded_at)
+),
+
+greedy_candidates as (
+    select
+        *,
+        row_number() over (
+            partition by funnel_name, attempt_id order by occurred_at, event_id
+        ) as seq
+    from candidates
+    where is_overlapping
 ),
 
 -- taken: the (step_mask, seq) of the events the attempt took so far
@@ -464,120 +480,43 @@ greedy as (
     where len(g.taken) < g.step_count
 ),
 
-greedy_steps as (
+greedy_taken as (
     select
-        c.funnel_name,
-        c.person_id,
-        c.attempt_id,
-        c.t1,
-        c.window_end,
-        c.seq as matched_step,
-        c.event_id,
-        c.occurred_at
+        funnel_name,
+        attempt_id,
+        unnest(taken).seq as seq
     from (
-        select
-            funnel_name,
-            attempt_id,
-            unnest(taken).seq as taken_seq
-        from (
-            -- an attempt's last state: every candidate seen, or every step filled
-            select * from greedy
-            qualify seq = max(seq) over (partition by funnel_name, attempt_id)
-        ) as last_state
-    ) as g
-    inner join greedy_candidates as c
-        on g.funnel_name = c.funnel_name and g.attempt_id = c.attempt_id and g.taken_seq = c.seq
-),
-
-open_steps as (
-    select
-        o.funnel_name,
-        o.person_id,
-        o.attempt_id,
-        o.t1,
-        o.window_end,
-        unnest(range(1, o.step_count + 1)) as matched_step
-    from opens as o
-    where not o.is_overlapping
-),
-
-firsts as (
-    select
-        o.*,
-        f.tie_rank
-    from open_steps as o
-    asof inner join ranked as f
-        on
-            o.funnel_name = f.funnel_name
-            and o.person_id = f.person_id
-            and o.matched_step = f.step_index
-            and f.occurred_at >= o.t1
+        -- an attempt's last state: every candidate seen, or every step filled
+        select * from greedy
+        qualify seq = max(seq) over (partition by funnel_name, attempt_id)
+    ) as last_state
 )
 
-select
-    o.funnel_name,
-    o.person_id,
-    o.attempt_id,
-    o.t1,
-    o.window_end,
-    o.matched_step,
-    m.event_id,
-    m.occurred_at
-from firsts as o
-inner join ranked as m
-    on
-        o.funnel_name = m.funnel_name
-        and o.person_id = m.person_id
-        and o.matched_step = m.step_index
-        and o.tie_rank = m.match_rank
-left join first_exclusion as x
-    on o.funnel_name = x.funnel_name and o.attempt_id = x.attempt_id
-where
-    m.occurred_at <= o.window_end
-    and (x.excluded_at is null or m.occurred_at < x.excluded_at)
-
-union all
-
+-- matched_step orders an instant's events: the step mask, or the greedy order
 select
     funnel_name,
     person_id,
     attempt_id,
     t1,
     window_end,
-    matched_step,
+    step_mask as matched_step,
     event_id,
     occurred_at
-from greedy_steps
-{% endmacro %}
+from candidates
+where not is_overlapping
 
-{#- Funnels where some event matches two steps (one event, two rows of `matches`): the
-    same type and name, or a page/screen step with no name, or one with more filters. -#}
-{% macro spoor_overlapping_funnels(matches) %}
-    select distinct funnel_name
-    from (
-        select funnel_name from {{ matches }}
-        group by funnel_name, person_id, event_id
-        having count(*) > 1
-    ) as repeated
-{% endmacro %}
+union all
 
-{#- Step matches of the funnels of one order, ranked per (funnel, step, person): match_rank
-    by (time, event_id), tie_rank by time alone (the rank of an instant's first match). -#}
-{% macro spoor_ranked_matches(matches, funnels, funnel_order) %}
-    select
-        m.funnel_name,
-        m.step_index,
-        m.person_id,
-        m.event_id,
-        m.occurred_at,
-        row_number() over (
-            partition by m.funnel_name, m.step_index, m.person_id
-            order by m.occurred_at, m.event_id
-        ) as match_rank,
-        rank() over (
-            partition by m.funnel_name, m.step_index, m.person_id order by m.occurred_at
-        ) as tie_rank
-    from {{ matches }} as m
-    inner join {{ funnels }} as f on m.funnel_name = f.funnel_name
-    where f.funnel_order = '{{ funnel_order }}'
+select
+    c.funnel_name,
+    c.person_id,
+    c.attempt_id,
+    c.t1,
+    c.window_end,
+    c.seq as matched_step,
+    c.event_id,
+    c.occurred_at
+from greedy_candidates as c
+inner join greedy_taken as g
+    on c.funnel_name = g.funnel_name and c.attempt_id = g.attempt_id and c.seq = g.seq
 {% endmacro %}
