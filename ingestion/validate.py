@@ -491,12 +491,13 @@ class Validator:
         self.con.unregister("batch_arrow")
         self.con.execute(f"PREPARE validate_batch AS {self.sql}")
         self.spools: dict[str, ParquetSpool] = {}
-        self.load_id: str | None = None
 
     def close(self) -> None:
-        for spool in self.spools.values():  # a file left open by a failed load: finish it
-            spool.close()  # (the next load clears the spool folder)
-        self.con.close()
+        try:
+            for spool in self.spools.values():  # a file left open by a failed load: finish
+                spool.shutdown()  # it (the next load clears the spool folder)
+        finally:
+            self.con.close()
 
     def validate_table(self, table: pa.Table) -> Validated:
         """Validate an INPUT_SCHEMA table (used directly by replay), optionally with its
@@ -521,22 +522,22 @@ class Validator:
         blank_lines = sum(blank_by_file.values())
         # rows DuckDB found valid but missing a NOT NULL column of raw.events: none exist
         # (the envelope checks require both); kept out of the file dlt would refuse
-        events = out.filter(pc.and_(valid, _all_valid(out, EVENTS_NOT_NULL)))
-        events = events.select(EVENTS_SCHEMA.names)
-        rejected = out.filter(rejected).select(REJECTED_SCHEMA.names)
-        if self.spools:
+        events_where = pc.and_(valid, _all_valid(out, EVENTS_NOT_NULL))
+        events = out.select(EVENTS_SCHEMA.names)
+        rejected_rows = out.select(REJECTED_SCHEMA.names)
+        if self.spools:  # filtered (and written) by the spools' threads
             return Validated(
                 None,
                 None,
                 blank_lines,
                 blank_by_file,
                 by_file,
-                self._spool("events", events),
-                self._spool("rejected", rejected),
+                self.spools["events"].write(events, events_where),
+                self.spools["rejected"].write(rejected_rows, rejected),
             )
         return Validated(
-            events.cast(EVENTS_SCHEMA),
-            rejected.cast(REJECTED_SCHEMA),
+            events.filter(events_where).cast(EVENTS_SCHEMA),
+            rejected_rows.filter(rejected).cast(REJECTED_SCHEMA),
             blank_lines,
             blank_by_file,
             by_file,
@@ -546,16 +547,13 @@ class Validator:
         """Write the valid and rejected rows of the next batches, with `load_id` as their
         `_dlt_load_id`, to parquet files in `folder` shaped like raw.events and
         raw.rejected_events."""
-        self.load_id = load_id
+        load_id_column = {LOAD_ID_FIELD.name: load_id}
         self.spools = {
-            "events": ParquetSpool(folder, "events", EVENTS_FILE_SCHEMA),
-            "rejected": ParquetSpool(folder, "rejected", REJECTED_FILE_SCHEMA),
+            "events": ParquetSpool(folder, "events", EVENTS_FILE_SCHEMA, constants=load_id_column),
+            "rejected": ParquetSpool(
+                folder, "rejected", REJECTED_FILE_SCHEMA, constants=load_id_column
+            ),
         }
-
-    def _spool(self, name: str, rows: pa.Table) -> Spooled | None:
-        """This batch's rows for a spool, with `_dlt_load_id`, appended to its file."""
-        load_id = pa.repeat(pa.scalar(self.load_id, pa.string()), rows.num_rows)
-        return self.spools[name].write(rows.append_column(LOAD_ID_FIELD, load_id))
 
     def flush_spools(self) -> Validated:
         """The last, partly filled files of the spools (no rows of a new batch)."""

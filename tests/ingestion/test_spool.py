@@ -30,6 +30,19 @@ def test_spool_rotates_files_and_keeps_the_declared_schema(tmp_path):
     assert pq.read_table(last.path)["doc"].to_pylist() == ['{"a":1}', None]
 
 
+def test_spool_writes_only_the_masked_rows_with_the_constant_columns(tmp_path):
+    schema = pa.schema([("id", pa.int64()), ("load", pa.string())])
+    spool = ParquetSpool(tmp_path, "t", schema, rows_per_file=3, constants={"load": "L1"})
+    batch = pa.table({"id": [1, 2, 3, 4]})
+    keep = pa.chunked_array([[True, False, True, False]])
+    assert spool.write(batch, keep) is None  # 2 rows: under rows_per_file
+    assert spool.write(batch, pa.chunked_array([[False] * 4])) is None  # nothing to add
+    done = spool.write(batch, pa.chunked_array([[False, False, False, True]]))
+    assert done.rows == 3
+    assert pq.read_table(done.path).to_pylist() == [{"id": i, "load": "L1"} for i in (1, 3, 4)]
+    spool.shutdown()
+
+
 def test_events_file_schema_matches_the_declared_nullability():
     required = {f.name for f in EVENTS_FILE_SCHEMA if not f.nullable}
     assert required == {"message_id", "received_at"}
