@@ -208,6 +208,30 @@ during these runs, so only ratios within one run mean much):
     (gunzip + split 2.4, Arrow 1.1, nesting depth 1.4); spooling 2.1-2.6 s (parquet
     write 1.5 s); dlt's load step 2.3 s. read_json does everything in ~10 s of CPU.
     Also tried, not kept: no empty problem list for valid rows (no measurable change).
+  Session 11 (identical raw tables on the sample, EXCEPT ALL both ways; same counts at 5M):
+    - the statement's result comes back as one Arrow table, split and counted there, not
+      a temp table of results read three times: validate_table with spooling, 2 x 65k real
+      lines, alternated: 13.2-14.7 -> 11.8-13.1 us per line.
+    - the spools mask, add the load id and encode parquet in a writer thread while the
+      next batch is validated (the main thread is the critical path: it waited 0.5 s of
+      a 17 s extract for the read-ahead): extract step at --scale 0.2 17.2 -> 15.4 s.
+    full, one invocation each, idle machine: session start (cbb8d1b) read_json 25.9 s,
+      run_load 106.5 s (1.33 GB) -> 4.12x; now read_json 25.6 s, run_load 90.5 s
+      (59.1k rows/s, 1.52 GB) -> 3.54x. --scale 0.2: 4.21x -> 3.74-3.80x.
+    Where the CPU goes now (--scale 0.2, perf, per thread): extract 15.4-17 s wall for
+      25.6-27.8 s of CPU; the main thread (DuckDB's share of the statement, the Arrow
+      result) ~30% of all samples, a DuckDB worker ~27% (yyjson_read alone 8% of all),
+      the read-ahead thread ~19% (translate + numpy for the nesting depth ~7%, gunzip
+      ~4%), the two spool writers and the load step's inserts the rest. read_json needs
+      ~8 us of CPU per line for everything; run_load ~25. The <= 2x target stays out of
+      reach for this design (see "Why" above).
+    Tried, not kept: `envelope` not MATERIALIZED (10.4 -> 12.8 us per line: the inlined
+      chain recomputes); one json_extract of JSON texts with types from the first byte
+      instead of json_type + json_extract_string (the derivation costs more than the
+      parse it saves); 131,072-line statements (no gain, +0.7 GB RSS); glibc keeping
+      freed memory (MALLOC_MMAP/TRIM_THRESHOLD_: within noise); a LIKE fast path for the
+      timestamp regexes (DuckDB's cast accepts whitespace in digit positions, so the
+      regex must stay).
 """
 
 from __future__ import annotations
