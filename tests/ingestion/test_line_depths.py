@@ -41,6 +41,11 @@ def test_line_depths_match_json_parse() -> None:
         '{"k{":{"x":[{}]}}',
         '{"\\u007b":"\\u005b"}',
         '{"a":"]]]]"}',
+        # empty strings: adjacent quotes the scan drops, next to brackets in and out of strings
+        '{"":""}',
+        '{"a":["",""],"b":"[{"}',
+        '[[""],"]",[""]]',
+        '{"":"{","":"}"}',
     ]
     lines += [_random_json(rng, rng.randint(0, 12)) for _ in range(5000)]
     broken = ['{"a":"x', '"', "[[[", "", "  "]  # invalid lines must not disturb the next
