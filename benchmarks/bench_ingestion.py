@@ -216,8 +216,13 @@ during these runs, so only ratios within one run mean much):
       next batch is validated (the main thread is the critical path: it waited 0.5 s of
       a 17 s extract for the read-ahead): extract step at --scale 0.2 17.2 -> 15.4 s.
     full, one invocation each, idle machine: session start (cbb8d1b) read_json 25.9 s,
-      run_load 106.5 s (1.33 GB) -> 4.12x; now read_json 25.6 s, run_load 90.5 s
-      (59.1k rows/s, 1.52 GB) -> 3.54x. --scale 0.2: 4.21x -> 3.74-3.80x.
+      run_load 106.5 s (1.33 GB) -> 4.12x; with the two changes above read_json 25.6 s,
+      run_load 90.5 s (59.1k rows/s, 1.52 GB) -> 3.54x. --scale 0.2: 4.21x -> 3.74-3.80x.
+    - the nesting-depth scan drops adjacent quotes (a pair changes no bracket's parity)
+      before numpy: its numpy work 1.8 -> 0.2 us per line; extract CPU at --scale 0.2
+      37.4-37.8 -> 35.7 s (alternated, on a slower, busier machine than above). No wall
+      gain: the read-ahead thread is not the critical path. Full, that machine, new then
+      before: read_json 32.8 / 31.8 s, run_load 114.1 / 108.4 s -> 3.48x / 3.41x (noise).
     Where the CPU goes now (--scale 0.2, perf, per thread): extract 15.4-17 s wall for
       25.6-27.8 s of CPU; the main thread (DuckDB's share of the statement, the Arrow
       result) ~30% of all samples, a DuckDB worker ~27% (yyjson_read alone 8% of all),
