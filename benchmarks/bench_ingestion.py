@@ -231,7 +231,10 @@ during these runs, so only ratios within one run mean much):
       ~8 us of CPU per line for everything; run_load ~25. The <= 2x target stays out of
       reach for this design (see "Why" above).
     Tried, not kept: `envelope` not MATERIALIZED (10.4 -> 12.8 us per line: the inlined
-      chain recomputes); one json_extract of JSON texts with types from the first byte
+      chain recomputes), or materialized after all_ok so it could drop the line's text
+      from valid rows (~5% less statement time in isolation if the text is simply
+      dropped, but 12.5 -> 14 us per line this way); the plan's member lists unpacked into
+      columns (no change); one json_extract of JSON texts with types from the first byte
       instead of json_type + json_extract_string (the derivation costs more than the
       parse it saves); 131,072-line statements (no gain, +0.7 GB RSS); glibc keeping
       freed memory (MALLOC_MMAP/TRIM_THRESHOLD_: within noise); a LIKE fast path for the
