@@ -17,7 +17,9 @@ import logging
 import queue
 import shutil
 import threading
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -49,6 +51,9 @@ from ingestion.validate import (
 from spoor.progress import stage
 
 SOURCE_NAME = "spoor_events"
+# Validation statements run at once: one alone keeps ~1.5 of the 2 cores busy, two fill
+# them (validate_table, 130k real lines: 10.9 -> 8.4-9.0 us per line).
+DEFAULT_VALIDATION_WORKERS = 2
 LOADED_FILES_KEY = "loaded_files"
 
 MANIFEST_SCHEMA = pa.schema(
@@ -104,16 +109,21 @@ class _Batcher:
     statement of up to `batch_lines` lines (lineage columns keep file and line number),
     so the number of statements follows the number of lines, not of files.
 
-    Yields one `_FileResult` per statement (any parquet files of valid and rejected rows
-    it completed) and, after it, one with the manifest rows of the files whose last lines
-    it held; `finish` yields the last, partly filled parquet files."""
+    Up to `in_flight` statements run at once (Validator.submit); their results are taken
+    in order. Yields one `_FileResult` per statement (any parquet files of valid and
+    rejected rows it completed) and, after it, one with the manifest rows of the files
+    whose last lines it held; `finish` yields the rest and the last, partly filled
+    parquet files."""
 
-    def __init__(self, validator: Validator, batch_lines: int) -> None:
+    def __init__(self, validator: Validator, batch_lines: int, in_flight: int = 1) -> None:
         self.validator = validator
         self.batch_lines = max(1, batch_lines)
+        self.in_flight = max(1, in_flight)
         self.tables: list[pa.Table] = []
         self.lines = 0
-        self.open: dict[str, _FileCount] = {}  # files with lines in the pending batch
+        self.open: dict[str, _FileCount] = {}  # files with lines not yet counted
+        # submitted statements, oldest first: (result, the files whose last lines it holds)
+        self.running: deque[tuple[Future[pa.Table], list[_FileCount]]] = deque()
 
     def add_file(self, ref: FileRef, reader: FileReader) -> None:
         self.open[ref.file] = _FileCount(ref, reader)
@@ -125,31 +135,51 @@ class _Batcher:
             yield from self.flush()
 
     def end_file(self, ref: FileRef) -> Iterator[_FileResult]:
-        self.open[ref.file].read = True
-        if not self.tables:  # nothing pending (e.g. an empty file): its row is ready now
-            yield from self.flush()
+        counts = self.open[ref.file]
+        if self.tables:  # its last lines are in the pending batch
+            counts.read = True
+        elif self.running:  # ... or in the newest running statement
+            self.running[-1][1].append(counts)
+        else:  # every line counted (e.g. an empty file): its row is ready now
+            yield self._manifest([counts])
 
     def flush(self) -> Iterator[_FileResult]:
-        if self.tables:
-            table = pa.concat_tables(self.tables)
-            self.tables, self.lines = [], 0
-            result = self.validator.validate_table(table)
-            for file, (valid, rejected, blank) in result.by_file.items():
-                counts = self.open[file]
-                counts.valid += valid
-                counts.rejected += rejected
-                counts.blank += blank
-            yield _FileResult(validated=result)
+        """Submit the pending batch (once a statement slot is free)."""
+        if not self.tables:
+            return
+        while len(self.running) >= self.in_flight:
+            yield from self._take_oldest()
+        table = pa.concat_tables(self.tables)
+        self.tables, self.lines = [], 0
         done = [c for c in self.open.values() if c.read]
+        for c in done:
+            c.read = False
+        self.running.append((self.validator.submit(table), done))
+
+    def _take_oldest(self) -> Iterator[_FileResult]:
+        future, done = self.running.popleft()
+        result = self.validator.split(future.result())
+        for file, (valid, rejected, blank) in result.by_file.items():
+            counts = self.open[file]
+            counts.valid += valid
+            counts.rejected += rejected
+            counts.blank += blank
+        yield _FileResult(validated=result)
         if done:
-            for c in done:
-                del self.open[c.ref.file]
-            rows = [c.manifest_row() for c in done]
-            yield _FileResult(manifest=pa.Table.from_pylist(rows, schema=MANIFEST_SCHEMA))
+            yield self._manifest(done)
+
+    def _manifest(self, done: list[_FileCount]) -> _FileResult:
+        for c in done:
+            del self.open[c.ref.file]
+        rows = [c.manifest_row() for c in done]
+        return _FileResult(manifest=pa.Table.from_pylist(rows, schema=MANIFEST_SCHEMA))
 
     def finish(self) -> Iterator[_FileResult]:
-        """The pending batch, then the validator's last spooled files."""
+        """The pending batch and every running statement, then the validator's last
+        spooled files."""
         yield from self.flush()
+        while self.running:
+            yield from self._take_oldest()
         yield _FileResult(validated=self.validator.flush_spools())
 
 
@@ -239,7 +269,7 @@ def _read_ahead(
 class _FileCount:
     ref: FileRef
     reader: FileReader
-    read: bool = False  # every line of the file is in a batch
+    read: bool = False  # its last lines are in the pending batch
     valid: int = 0
     rejected: int = 0
     blank: int = 0
@@ -328,6 +358,7 @@ def spoor_events(
     max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
     max_decompressed_bytes: int = DEFAULT_MAX_DECOMPRESSED_BYTES,
     batch_lines: int = DEFAULT_BATCH_LINES,
+    validation_workers: int = DEFAULT_VALIDATION_WORKERS,
     accept_unknown_events: bool | None = None,
     day_from: date | None = None,
     day_until: date | None = None,
@@ -346,6 +377,7 @@ def spoor_events(
       max_line_bytes: longer lines are rejected as `line_too_long`.
       max_decompressed_bytes: a file is cut here (status `expansion_limit`).
       batch_lines: lines validated per DuckDB statement (bounds memory).
+      validation_workers: statements run at once (each holds a batch and its result).
       accept_unknown_events: overrides the plan's `unknown_events` (None keeps it).
       day_from, day_until: optional received_day window [from, until).
       storage_options: passed to fsspec (credentials, endpoint_url, ...).
@@ -359,7 +391,7 @@ def spoor_events(
             events_url, storage_options=storage_options, day_from=day_from, day_until=day_until
         )
         new = [ref for ref in refs if ref.file not in loaded]
-        validator = Validator(plan)
+        validator = Validator(plan, workers=validation_workers)
         validator.spool_to(_spool_dir(), dlt.current.load_package_state()["load_id"])
         # An empty first item makes every table exist (typed) even before its first row.
         yield _FileResult(
@@ -367,7 +399,7 @@ def spoor_events(
             MANIFEST_SCHEMA.empty_table(),
             first=True,
         )
-        batches = _Batcher(validator, batch_lines)
+        batches = _Batcher(validator, batch_lines, in_flight=validation_workers)
         try:
             with stage("load files", total=len(new), unit="files") as progress:
                 for kind, ref, value in _read_ahead(
