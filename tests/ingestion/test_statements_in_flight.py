@@ -20,7 +20,8 @@ def _files(root: Path) -> dict[str, tuple[int, int]]:
     sizes = [BATCH, 3 * BATCH + 7, 1, 0, *range(5, 60, 9), BATCH - 1, 2 * BATCH]
     expected, i = {}, 0
     for n, size in enumerate(sizes):
-        bad = [b"{not json"] if size and n % 2 else []
+        # one line that is not JSON, one that breaks the envelope rules
+        bad = [b"{not json", line(msg(i, type="nope"))][: min(2, size // 2)] if n % 2 else []
         good = [line(msg(i + k)) for k in range(size - len(bad))]
         i += size
         write_gz(day_dir(root) / f"f{n:02d}.gz", good + bad)
@@ -55,3 +56,4 @@ def test_statements_in_flight_count_every_file_exactly(tmp_path):
         assert reconcile(wh.path).passed
         loaded[workers] = _raw(wh)
     assert loaded[1] == loaded[3]
+    assert {r[3] for r in loaded[1] if r[0] == "rejected"} == {"invalid_json", "unknown_type"}
