@@ -240,6 +240,30 @@ during these runs, so only ratios within one run mean much):
       freed memory (MALLOC_MMAP/TRIM_THRESHOLD_: within noise); a LIKE fast path for the
       timestamp regexes (DuckDB's cast accepts whitespace in digit positions, so the
       regex must stay).
+  Session 12 (identical raw tables at --scale 0.2, EXCEPT ALL both ways):
+    - two validation statements run at once, each on its own DuckDB cursor (one alone
+      kept ~1.5 of 2 cores busy): validate_table throughput on 2 x 65k lines 10.9 ->
+      8.4-9.0 us per line; extract step at --scale 0.2, alternated: 17.0 / 17.3 -> 16.5 /
+      16.0 s.
+    full, one invocation, idle machine: read_json 29.0 s (1.26 GB); run_load 96.2 s
+      (55.6k rows/s, 1.84 GB) -> 3.32x (session 11: 3.54x; read_json ran 13% slower
+      than then, so compare the ratios).
+    Where the CPU goes now (--scale 0.2, per thread, real bench lines of ~910 bytes,
+      twice the sample's): extract ~15.5 s wall for ~31 s of CPU, so both cores are full
+      and only less CPU helps: the statement 19-20 s (its insert into the batch table
+      ~2 us per line, one line parse ~1 us), the read-ahead 6.6 s (gunzip + split 2.6,
+      Arrow 1.45, nesting depth 2.45), the events spool 2.2 s, the main thread 1.7 s.
+    Found: DuckDB binds and plans a prepared statement again on every EXECUTE (PREPARE
+      0.25 s and each EXECUTE 0.22 s for a 1,500-column select): the statement costs
+      ~115 ms per batch before any row (~1.8 us per line at 65k lines); PREPARE still
+      saves its parsing (~45 ms).
+    Tried, not kept: a "fast" statement without the problem-list branch, the undecided
+      lines (~0.5%) held and decided by the full statement once per ~16k of them: its
+      planning is 50 instead of 115 ms, but the statement's CPU at --scale 0.2 fell only
+      19.7 -> 18.9 s and the extract's wall not measurably, for a deferred manifest
+      path in the batcher. threads=1 with two statements: same CPU, same wall. Uncompressed
+      or dictionary-free spool files: parquet encoding 1.16 -> 0.63-0.89 us per row, in
+      the writer thread, for 4-6x the bytes.
 """
 
 from __future__ import annotations
