@@ -1,6 +1,6 @@
 """Read collected event files into batches of raw lines, surviving hostile files.
 
-Python only does what must be sequential: decompress (zlib, C speed), split on b"\\n"
+Python only does what must be sequential: decompress (ISA-L, C speed), split on b"\\n"
 (bytes.split, C speed) and account per file. Validation happens later, in bulk, in DuckDB.
 
 Guarantees, per file:
@@ -23,16 +23,18 @@ Statuses (raw.file_manifest.status), most severe wins:
 from __future__ import annotations
 
 import re
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+# ISA-L's inflate: zlib's API, ~3x its speed (1.5 GB/s against 0.5 on the bench files)
+from isal import isal_zlib
+
 GZIP_MAGIC = b"\x1f\x8b"
 UTF8_BOM = b"\xef\xbb\xbf"
 READ_STEP = 1 << 20  # compressed bytes read per call
-DECOMPRESS_STEP = 8 << 20  # decompressed bytes produced per zlib call (bounds memory)
+DECOMPRESS_STEP = 8 << 20  # decompressed bytes produced per inflate call (bounds memory)
 KEPT_PREFIX_BYTES = 4096  # how much of an over-long line is kept for raw_line
 
 DEFAULT_MAX_LINE_BYTES = 1 << 20  # 1 MiB, docs/design.md
@@ -152,7 +154,7 @@ class FileReader:
             yield out
 
     def _gunzip(self, f: Any, data: bytes) -> Iterator[bytes]:
-        d = zlib.decompressobj(zlib.MAX_WBITS | 16)
+        d = isal_zlib.decompressobj(isal_zlib.MAX_WBITS | 16)
         in_member = True
         try:
             while True:
@@ -168,14 +170,14 @@ class FileReader:
                     if data[:2] != GZIP_MAGIC:
                         self.details.append("ignored trailing bytes after the gzip stream")
                         return
-                    d, in_member = zlib.decompressobj(zlib.MAX_WBITS | 16), True
+                    d, in_member = isal_zlib.decompressobj(isal_zlib.MAX_WBITS | 16), True
                 out = d.decompress(data, DECOMPRESS_STEP)
                 data = d.unconsumed_tail
                 yield from self._limited(out)
                 if self.status == "expansion_limit":
                     return
                 while len(out) == DECOMPRESS_STEP and not data and not d.eof:
-                    # zlib may still hold output for the input it already took
+                    # inflate may still hold output for the input it already took
                     out = d.decompress(b"", DECOMPRESS_STEP)
                     data = d.unconsumed_tail
                     yield from self._limited(out)
@@ -183,7 +185,7 @@ class FileReader:
                         return
                 if d.eof:
                     data, in_member = d.unused_data + data, False
-        except zlib.error as e:
+        except isal_zlib.error as e:
             self._flag("truncated", f"corrupt gzip data: {e}")
             return
         if in_member:
