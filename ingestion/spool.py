@@ -24,6 +24,9 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 ROWS_PER_FILE = 64 * 122_880  # whole DuckDB row groups per INSERT (~7.9M rows)
+# The files live minutes and are read once, whole: no dictionary pages or statistics
+# (encoding 1.17 -> 0.69 us per row, files ~15% larger).
+WRITER_OPTIONS = {"use_dictionary": False, "write_statistics": False}
 
 
 @dataclass
@@ -69,7 +72,7 @@ class ParquetSpool:
             if self._writer is None:
                 self.files += 1
                 self._path = str(self.folder / f"{self.prefix}.{self.files}.parquet")
-                self._writer = pq.ParquetWriter(self._path, self.schema)
+                self._writer = pq.ParquetWriter(self._path, self.schema, **WRITER_OPTIONS)
             self._wait()
             self._pending = self._thread.submit(self._append, self._writer, batch, where)
             self._rows += rows
