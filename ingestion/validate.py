@@ -703,8 +703,11 @@ def batch_to_table(
     (rare) lines the reader or the check flagged."""
     n = len(batch.lines)
     binary = _binary_array(batch.lines)
-    bad_utf8 = _invalid_utf8(binary)
-    text = binary.cast(pa.string(), safe=not bad_utf8)  # bad lines are masked below
+    try:  # one whole-array UTF-8 check; nearly every batch passes it
+        text, bad_utf8 = binary.cast(pa.string()), []
+    except pa.ArrowInvalid:
+        bad_utf8 = _invalid_utf8(binary)
+        text = binary.cast(pa.string(), safe=False)  # bad lines are masked below
     flagged = sorted(set(batch.problems) | set(bad_utf8))
     if flagged:
         bad = set(bad_utf8)
