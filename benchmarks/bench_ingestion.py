@@ -248,22 +248,38 @@ during these runs, so only ratios within one run mean much):
     full, one invocation, idle machine: read_json 29.0 s (1.26 GB); run_load 96.2 s
       (55.6k rows/s, 1.84 GB) -> 3.32x (session 11: 3.54x; read_json ran 13% slower
       than then, so compare the ratios).
+    - gunzip with ISA-L (isal: zlib's API, 1.5 against 0.5 GB/s on these files): read-
+      ahead CPU at --scale 0.2 7.1 / 7.3 -> 6.2 / 6.3 s.
+    - spool files without dictionary pages or statistics (read once, whole): parquet
+      encoding 1.17 -> 0.69 us per row; extract at --scale 0.2 15.9 / 15.7 -> 15.0 /
+      15.3 s (alternated), the load step unchanged.
+    - one UTF-8 check per clean batch instead of a check then a checked cast (-0.1 us
+      per line).
+    full, after these three, one invocation, idle machine: read_json 28.2 s (1.26 GB);
+      run_load 88.4 s (60.5k rows/s, 1.84 GB) -> 3.14x.
     Where the CPU goes now (--scale 0.2, per thread, real bench lines of ~910 bytes,
       twice the sample's): extract ~15.5 s wall for ~31 s of CPU, so both cores are full
       and only less CPU helps: the statement 19-20 s (its insert into the batch table
       ~2 us per line, one line parse ~1 us), the read-ahead 6.6 s (gunzip + split 2.6,
-      Arrow 1.45, nesting depth 2.45), the events spool 2.2 s, the main thread 1.7 s.
+      Arrow 1.45, nesting depth 2.45; ~1 s less with ISA-L), the events spool 2.2 s (less
+      without dictionary pages), the main thread 1.7 s (measured before the changes below
+      the first).
     Found: DuckDB binds and plans a prepared statement again on every EXECUTE (PREPARE
       0.25 s and each EXECUTE 0.22 s for a 1,500-column select): the statement costs
       ~115 ms per batch before any row (~1.8 us per line at 65k lines); PREPARE still
       saves its parsing (~45 ms).
-    Tried, not kept: a "fast" statement without the problem-list branch, the undecided
-      lines (~0.5%) held and decided by the full statement once per ~16k of them: its
-      planning is 50 instead of 115 ms, but the statement's CPU at --scale 0.2 fell only
-      19.7 -> 18.9 s and the extract's wall not measurably, for a deferred manifest
-      path in the batcher. threads=1 with two statements: same CPU, same wall. Uncompressed
-      or dictionary-free spool files: parquet encoding 1.16 -> 0.63-0.89 us per row, in
-      the writer thread, for 4-6x the bytes.
+    Found: 95 of the statement's ~119 ms of planning are the compiled tracking plan (the
+      envelope alone plans in 24 ms): plan checks kept as data (a rules table joined to
+      the properties) instead of one CASE per event would cut it, an untried redesign.
+    Tried, not kept: running the statement straight over the Arrow batch (no insert into
+      the batch table, ~1.3 us per line, but then parsed each time: 15.8 -> 19 us per line
+      of CPU); preserve_insertion_order=false in the validator (no change); a "fast"
+      statement without the problem-list branch, the undecided lines (~0.5%) held and
+      decided by the full statement once per ~16k of them: its planning is 50 instead of
+      115 ms, but the statement's CPU at --scale 0.2 fell only 19.7 -> 18.9 s and the
+      extract's wall not measurably, for a deferred manifest path in the batcher;
+      threads=1 with two statements (same CPU, same wall); uncompressed spool files
+      (encoding 0.63 us per row, 6x the bytes).
 """
 
 from __future__ import annotations
