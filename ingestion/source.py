@@ -122,6 +122,7 @@ class _Batcher:
         self.tables: list[pa.Table] = []
         self.lines = 0
         self.open: dict[str, _FileCount] = {}  # files with lines not yet counted
+        self.ended: list[_FileCount] = []  # files whose last lines are in the pending batch
         # submitted statements, oldest first: (result, the files whose last lines it holds)
         self.running: deque[tuple[Future[pa.Table], list[_FileCount]]] = deque()
 
@@ -137,7 +138,7 @@ class _Batcher:
     def end_file(self, ref: FileRef) -> Iterator[_FileResult]:
         counts = self.open[ref.file]
         if self.tables:  # its last lines are in the pending batch
-            counts.read = True
+            self.ended.append(counts)
         elif self.running:  # ... or in the newest running statement
             self.running[-1][1].append(counts)
         else:  # every line counted (e.g. an empty file): its row is ready now
@@ -151,10 +152,8 @@ class _Batcher:
             yield from self._take_oldest()
         table = pa.concat_tables(self.tables)
         self.tables, self.lines = [], 0
-        done = [c for c in self.open.values() if c.read]
-        for c in done:
-            c.read = False
-        self.running.append((self.validator.submit(table), done))
+        self.running.append((self.validator.submit(table), self.ended))
+        self.ended = []
 
     def _take_oldest(self) -> Iterator[_FileResult]:
         future, done = self.running.popleft()
@@ -269,7 +268,6 @@ def _read_ahead(
 class _FileCount:
     ref: FileRef
     reader: FileReader
-    read: bool = False  # its last lines are in the pending batch
     valid: int = 0
     rejected: int = 0
     blank: int = 0
