@@ -138,6 +138,25 @@ so the seconds are only comparable within one line):
       18 s materialise the 45 columns and 12 s are the two joins on event_id; copying the
       built mart into a temp table takes 10.8 s, into a persistent table 34.6 s (with the
       test suite running beside it): the write and its compression dominate.
+  Session 13 (the marts declare their grain by blocking tests, without a PRIMARY KEY; see
+  docs/design.md "Mart grain"). On 5M: fct_events' insert with its key 20.4 / 21.1 s,
+  without 12.4 / 13.6 s (alternated); fct_sessions 2.1 -> 1.1 s, dim_persons 0.8 -> 0.5 s.
+  Incremental runs on copies of one snapshot, alternated: 52.7 / 52.1 s -> 48.9 / 44.6 s.
+    full benchmark, one invocation, idle machine: bare 7.7 s, full 116.1 s (15.2x; session
+      12: 130.4 s, 16.0x), incremental 46.4 s (40.0%; 53.6 s, 41.1%; its day's load 8.0 s),
+      2 GB cap 169.5 s (1.46x). Slowest full: fct_events 23.5 (33.7), attempt_steps 19.3,
+      stg_raw__events 17.8, int_events_enriched 12.7, fct_sessions 12.4 s.
+    where a persistent write goes (5M rows): copying raw.events into a temp table takes
+      2.5 s, into a persistent one 11.3 s; fct_events 5.1 / 12.5 s. Each string column costs
+      ~0.25 s (unique ids and JSON 1.4-1.8 s) whatever its cardinality, and forcing
+      uncompressed storage, disabling dict_fsst, an older storage version or a 16 KB block
+      size made it no faster (the last two slower). stg_raw__events' select: raw copy ~3 s,
+      parsing context ~5 s, the persistent write ~7 s of its 17 s.
+    the dbt overhead of an incremental run: ~3 s of Python start-up and ~2 s of parse and
+      set-up before the first model; between statements, 0.05-0.25 s per model (5.6 s over
+      36 models, on two threads).
+    tried, not kept: joining events to the identity graph on the raw id per identifier type
+      instead of the prefixed node id: 2.8 -> 2.65 s for 5M events.
   Neither target is met. What is left: the full build writes five ~5M-row tables (staging,
   enrichment, sessions, fct_events, funnel attempts); a CREATE TABLE AS of fct_events'
   SELECT into DuckDB's memory takes 2.4 s at 1M where counting its rows takes 0.4 s, so
