@@ -492,6 +492,10 @@ class Validator:
         self.con.execute(f"SET memory_limit = '{VALIDATOR_MEMORY_LIMIT}'")
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
+        # DuckDB plans the statement again on every EXECUTE; its IN-list rewrite alone cost
+        # ~15 of ~105 ms per plan, and the plan's short type lists run no slower without it
+        # (statement CPU on 65k real lines: 10.70 / 10.38 -> 10.20 / 10.00 us per line).
+        self.con.execute("SET disabled_optimizers = 'in_clause'")
         self._prepared: set[int] = set()  # id() of the connections holding the statement
         cursors: queue.SimpleQueue[duckdb.DuckDBPyConnection] = queue.SimpleQueue()
         self._cursors = [self.con.cursor() for _ in range(workers)]
