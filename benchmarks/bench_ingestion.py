@@ -280,6 +280,25 @@ during these runs, so only ratios within one run mean much):
       extract's wall not measurably, for a deferred manifest path in the batcher;
       threads=1 with two statements (same CPU, same wall); uncompressed spool files
       (encoding 0.63 us per row, 6x the bytes).
+  Session 13:
+    - DuckDB's in_clause optimizer off in the validator (SET disabled_optimizers): ~15 of
+      the ~105 ms of planning per EXECUTE; statement CPU on 65k real lines 10.70 / 10.38
+      -> 10.20 / 10.00 us per line; extract at --scale 0.2, alternated: 13.9 / 13.5 /
+      13.6 s wall (26.6 / 25.9 / 25.9 s CPU) -> 13.5 / 13.4 / 13.0 s (25.5 / 25.3 /
+      24.9 s). Disabling any other optimizer as well gained nothing measurable (+-0.4 us
+      per line); disabling them all planned in 72 ms but ran at 17 us per line.
+    - Tried, not kept: 131,072-line statements (extract 13.7 / 13.4 -> 13.4 / 13.0 s, CPU
+      -1 s, peak RSS 1.74 -> 2.2 GB at --scale 0.2); the plan's enum checks as IN lists
+      and one-element IN lists as `=` (no change).
+    Found, the next lever: ONE query over all batches. The statement over a pyarrow
+      RecordBatchReader of 16 x 65k real lines, read with to_arrow_reader: 8.3-8.5 us per
+      line of CPU, 5.0 s wall, against 12.9-13.0 us and 6.9 s for 16 EXECUTEs two at a
+      time (no planning per batch, no insert into the batch table). But it does not fit
+      a Future per batch: DuckDB emits no row of the first batch until more input comes
+      (with one or two batches in flight the prototype waited forever), and
+      to_arrow_reader pulls the first input on the calling thread. It needs a source
+      that feeds the stream from a bounded queue on one thread and takes results on
+      another, the per-file counts following output row offsets, not batches.
 """
 
 from __future__ import annotations
