@@ -293,12 +293,16 @@ during these runs, so only ratios within one run mean much):
     Found, the next lever: ONE query over all batches. The statement over a pyarrow
       RecordBatchReader of 16 x 65k real lines, read with to_arrow_reader: 8.3-8.5 us per
       line of CPU, 5.0 s wall, against 12.9-13.0 us and 6.9 s for 16 EXECUTEs two at a
-      time (no planning per batch, no insert into the batch table). But it does not fit
-      a Future per batch: DuckDB emits no row of the first batch until more input comes
-      (with one or two batches in flight the prototype waited forever), and
-      to_arrow_reader pulls the first input on the calling thread. It needs a source
-      that feeds the stream from a bounded queue on one thread and takes results on
-      another, the per-file counts following output row offsets, not batches.
+      time (no planning per batch, no insert into the batch table). Fed a batch at a
+      time, with a Future per batch resolved by a thread reading the results (the
+      _Batcher's interface): 8.55-8.75 us per line, identical rows, but 7.3-7.4 s wall
+      (1.2 cores: less CPU, which the full extract needs, not more speed alone). Caveats
+      found: DuckDB emits a batch's rows only once its scan has taken the next input, so
+      with ONE batch in flight the prototype waited forever (two or more worked, and the
+      last batch needs the input closed first); to_arrow_reader pulls the first input on
+      the calling thread, so the query must start on the reading thread. Whether two in
+      flight can never stall (a DuckDB thread blocked in the generator while holding
+      another batch's rows) must be shown before the nightly run relies on it.
 """
 
 from __future__ import annotations
