@@ -17,7 +17,7 @@ from ingestion.reader import (
     DEFAULT_MAX_DECOMPRESSED_BYTES,
     DEFAULT_MAX_LINE_BYTES,
 )
-from ingestion.source import DEFAULT_VALIDATION_WORKERS, spoor_events
+from ingestion.source import spoor_events
 
 DEFAULT_PIPELINE_NAME = "spoor_events"
 DEFAULT_DATASET_NAME = "raw"
@@ -121,7 +121,6 @@ def run_load(
     max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
     max_decompressed_bytes: int = DEFAULT_MAX_DECOMPRESSED_BYTES,
     batch_lines: int = DEFAULT_BATCH_LINES,
-    validation_workers: int = DEFAULT_VALIDATION_WORKERS,
     accept_unknown_events: bool | None = None,
     day_from: date | None = None,
     day_until: date | None = None,
@@ -142,7 +141,6 @@ def run_load(
         max_line_bytes=max_line_bytes,
         max_decompressed_bytes=max_decompressed_bytes,
         batch_lines=batch_lines,
-        validation_workers=validation_workers,
         accept_unknown_events=accept_unknown_events,
         day_from=day_from,
         day_until=day_until,

@@ -51,9 +51,6 @@ from ingestion.validate import (
 from spoor.progress import stage
 
 SOURCE_NAME = "spoor_events"
-# Validation statements run at once: one alone keeps ~1.5 of the 2 cores busy, two fill
-# them (validate_table, 130k real lines: 10.9 -> 8.4-9.0 us per line).
-DEFAULT_VALIDATION_WORKERS = 2
 LOADED_FILES_KEY = "loaded_files"
 
 MANIFEST_SCHEMA = pa.schema(
@@ -105,25 +102,24 @@ class _FileResult:
 
 
 class _Batcher:
-    """Validates lines of many files together: small files are pooled into one DuckDB
-    statement of up to `batch_lines` lines (lineage columns keep file and line number),
-    so the number of statements follows the number of lines, not of files.
+    """Validates lines of many files together: small files are pooled into batches of up
+    to `batch_lines` lines (lineage columns keep file and line number), so the work
+    follows the number of lines, not of files.
 
-    Up to `in_flight` statements run at once (Validator.submit); their results are taken
-    in order. Yields one `_FileResult` per statement (any parquet files of valid and
-    rejected rows it completed) and, after it, one with the manifest rows of the files
-    whose last lines it held; `finish` yields the rest and the last, partly filled
-    parquet files."""
+    Every batch goes into ONE validation query (Validator.stream); results are taken in
+    order. Yields one `_FileResult` per batch (any parquet files of valid and rejected
+    rows it completed) and, after it, one with the manifest rows of the files whose last
+    lines it held; `finish` yields the rest and the last, partly filled parquet files."""
 
-    def __init__(self, validator: Validator, batch_lines: int, in_flight: int = 1) -> None:
+    def __init__(self, validator: Validator, batch_lines: int) -> None:
         self.validator = validator
+        self.stream = validator.stream()
         self.batch_lines = max(1, batch_lines)
-        self.in_flight = max(1, in_flight)
         self.tables: list[pa.Table] = []
         self.lines = 0
         self.open: dict[str, _FileCount] = {}  # files with lines not yet counted
         self.ended: list[_FileCount] = []  # files whose last lines are in the pending batch
-        # submitted statements, oldest first: (result, the files whose last lines it holds)
+        # submitted batches, oldest first: (result, the files whose last lines it holds)
         self.running: deque[tuple[Future[pa.Table], list[_FileCount]]] = deque()
 
     def add_file(self, ref: FileRef, reader: FileReader) -> None:
@@ -139,21 +135,29 @@ class _Batcher:
         counts = self.open[ref.file]
         if self.tables:  # its last lines are in the pending batch
             self.ended.append(counts)
-        elif self.running:  # ... or in the newest running statement
+        elif self.running:  # ... or in the newest submitted batch
             self.running[-1][1].append(counts)
         else:  # every line counted (e.g. an empty file): its row is ready now
             yield self._manifest([counts])
 
     def flush(self) -> Iterator[_FileResult]:
-        """Submit the pending batch (once a statement slot is free)."""
+        """Submit the pending batch once the stream's inbox has room, taking the results
+        that are ready meanwhile (never waiting for one while holding input: see
+        validation_stream.py)."""
         if not self.tables:
             return
-        while len(self.running) >= self.in_flight:
-            yield from self._take_oldest()
         table = pa.concat_tables(self.tables)
         self.tables, self.lines = [], 0
-        self.running.append((self.validator.submit(table), self.ended))
+        while not self.stream.has_room():
+            self.stream.wait(self.running[0][0] if self.running else None)
+            yield from self._take_ready()
+        self.running.append((self.stream.submit(table), self.ended))
         self.ended = []
+        yield from self._take_ready()
+
+    def _take_ready(self) -> Iterator[_FileResult]:
+        while self.running and self.running[0][0].done():
+            yield from self._take_oldest()
 
     def _take_oldest(self) -> Iterator[_FileResult]:
         future, done = self.running.popleft()
@@ -174,9 +178,10 @@ class _Batcher:
         return _FileResult(manifest=pa.Table.from_pylist(rows, schema=MANIFEST_SCHEMA))
 
     def finish(self) -> Iterator[_FileResult]:
-        """The pending batch and every running statement, then the validator's last
-        spooled files."""
+        """The pending batch and every submitted one, then the validator's last spooled
+        files."""
         yield from self.flush()
+        self.stream.close()  # the last batch's rows come out once the input has ended
         while self.running:
             yield from self._take_oldest()
         yield _FileResult(validated=self.validator.flush_spools())
@@ -184,9 +189,9 @@ class _Batcher:
 
 class _LineBudget:
     """How many lines the reader may hold ahead of the validator. A budget of lines, not
-    a queue depth: files are small (~2k lines) and pooled into 65k-line statements, so a
+    a queue depth: files are small (~2k lines) and pooled into 65k-line batches, so a
     queue of a few items let the reader get only a file or two ahead, and the validator
-    then waited for the next ~30 files after every statement (~30% of the extract)."""
+    then waited for the next ~30 files after every batch (~30% of the extract)."""
 
     def __init__(self, limit: int) -> None:
         self.limit, self.pending = limit, 0
@@ -356,7 +361,6 @@ def spoor_events(
     max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
     max_decompressed_bytes: int = DEFAULT_MAX_DECOMPRESSED_BYTES,
     batch_lines: int = DEFAULT_BATCH_LINES,
-    validation_workers: int = DEFAULT_VALIDATION_WORKERS,
     accept_unknown_events: bool | None = None,
     day_from: date | None = None,
     day_until: date | None = None,
@@ -374,8 +378,7 @@ def spoor_events(
       tracking_plan_path: the tracking plan folder.
       max_line_bytes: longer lines are rejected as `line_too_long`.
       max_decompressed_bytes: a file is cut here (status `expansion_limit`).
-      batch_lines: lines validated per DuckDB statement (bounds memory).
-      validation_workers: statements run at once (each holds a batch and its result).
+      batch_lines: lines per batch fed to the validation query (bounds memory).
       accept_unknown_events: overrides the plan's `unknown_events` (None keeps it).
       day_from, day_until: optional received_day window [from, until).
       storage_options: passed to fsspec (credentials, endpoint_url, ...).
@@ -389,7 +392,7 @@ def spoor_events(
             events_url, storage_options=storage_options, day_from=day_from, day_until=day_until
         )
         new = [ref for ref in refs if ref.file not in loaded]
-        validator = Validator(plan, workers=validation_workers)
+        validator = Validator(plan)
         validator.spool_to(_spool_dir(), dlt.current.load_package_state()["load_id"])
         # An empty first item makes every table exist (typed) even before its first row.
         yield _FileResult(
@@ -397,7 +400,7 @@ def spoor_events(
             MANIFEST_SCHEMA.empty_table(),
             first=True,
         )
-        batches = _Batcher(validator, batch_lines, in_flight=validation_workers)
+        batches = _Batcher(validator, batch_lines)
         try:
             with stage("load files", total=len(new), unit="files") as progress:
                 for kind, ref, value in _read_ahead(

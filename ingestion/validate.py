@@ -11,9 +11,6 @@ parquet files with it, for the source to hand to dlt).
 
 from __future__ import annotations
 
-import queue
-import threading
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -38,6 +35,7 @@ from ingestion.plan_sql import (
 )
 from ingestion.reader import LineBatch
 from ingestion.spool import ParquetSpool, Spooled
+from ingestion.validation_stream import STREAM_VIEW, ValidationStream
 
 # Envelope fields, read with one multi-path json_type and json_extract_string per line.
 FIELDS = [
@@ -476,19 +474,17 @@ FROM decided
 
 
 class Validator:
-    """Holds DuckDB connections and the compiled statement for a plan.
+    """Holds a DuckDB connection and the compiled statement for a plan.
 
-    `validate_table` validates on the calling thread. `submit` runs the statement in one
-    of `workers` threads instead, each with its own connection (cursor) to one in-memory
-    DuckDB, so several batches are validated at once (DuckDB releases the GIL; a 65k-line
-    batch fills less than one of DuckDB's row groups, so one statement alone keeps about
-    1.5 of 2 cores busy); `split` then takes the results in submission order."""
+    `validate_table` validates one table on the calling thread (replay, tests). `stream`
+    runs the statement once over every batch of a load (validation_stream.py): no
+    planning and no batch table per batch."""
 
-    def __init__(self, plan: TrackingPlan, *, threads: int | None = None, workers: int = 1) -> None:
+    def __init__(self, plan: TrackingPlan, *, threads: int | None = None) -> None:
         self.plan = plan
         self.sql = build_sql(plan)
         self.con = duckdb.connect()
-        # one batch at a time: bound DuckDB's buffer pool so RSS stays flat over long loads
+        # bound DuckDB's buffer pool so RSS stays flat over long loads
         self.con.execute(f"SET memory_limit = '{VALIDATOR_MEMORY_LIMIT}'")
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
@@ -496,41 +492,39 @@ class Validator:
         # ~15 of ~105 ms per plan, and the plan's short type lists run no slower without it
         # (statement CPU on 65k real lines: 10.70 / 10.38 -> 10.20 / 10.00 us per line).
         self.con.execute("SET disabled_optimizers = 'in_clause'")
-        self._prepared: set[int] = set()  # id() of the connections holding the statement
-        cursors: queue.SimpleQueue[duckdb.DuckDBPyConnection] = queue.SimpleQueue()
-        self._cursors = [self.con.cursor() for _ in range(workers)]
-        for cursor in self._cursors:
-            cursors.put(cursor)
-        self._local = threading.local()
-        self._pool = ThreadPoolExecutor(
-            workers,
-            thread_name_prefix="spoor-validate",
-            initializer=lambda: setattr(self._local, "con", cursors.get()),
-        )
+        self._prepared = False
+        self._streams: list[ValidationStream] = []
         self.spools: dict[str, ParquetSpool] = {}
 
-    def _ready(self, con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
-        """`con`, with the statement prepared on its first use, over a temp table each
-        batch refills (a registered Arrow object would be captured by the prepared plan).
-        Prepared, the large statement is parsed once (~45 ms); DuckDB still binds and
-        plans it again on every EXECUTE (~115 ms, most of it the compiled plan)."""
-        if id(con) not in self._prepared:
-            con.execute("SET TimeZone = 'UTC'")
-            con.register("batch_arrow", BATCH_SCHEMA.empty_table())
-            con.execute("CREATE TEMP TABLE batch AS SELECT * FROM batch_arrow")
-            con.unregister("batch_arrow")
-            con.execute(f"PREPARE validate_batch AS {self.sql}")
-            self._prepared.add(id(con))
-        return con
+    def stream(self) -> ValidationStream:
+        """A new query over batches given one at a time (its own cursor)."""
+        cursor = self.con.cursor()
+        cursor.execute("SET TimeZone = 'UTC'")  # per connection, unlike the settings above
+        stream = ValidationStream(cursor, build_sql(self.plan, STREAM_VIEW), BATCH_SCHEMA)
+        self._streams.append(stream)
+        return stream
+
+    def _ready(self) -> duckdb.DuckDBPyConnection:
+        """The connection, with the statement prepared on its first use, over a temp table
+        each batch refills (a registered Arrow object would be captured by the prepared
+        plan). Prepared, the large statement is parsed once (~45 ms); DuckDB still binds
+        and plans it again on every EXECUTE (~115 ms, most of it the compiled plan)."""
+        if not self._prepared:
+            self.con.execute("SET TimeZone = 'UTC'")
+            self.con.register("batch_arrow", BATCH_SCHEMA.empty_table())
+            self.con.execute("CREATE TEMP TABLE batch AS SELECT * FROM batch_arrow")
+            self.con.unregister("batch_arrow")
+            self.con.execute(f"PREPARE validate_batch AS {self.sql}")
+            self._prepared = True
+        return self.con
 
     def close(self) -> None:
         try:
-            self._pool.shutdown(cancel_futures=True)
+            for stream in self._streams:  # a failed load's query: stop it
+                stream.abort()
             for spool in self.spools.values():  # a file left open by a failed load: finish
                 spool.shutdown()  # it (the next load clears the spool folder)
         finally:
-            for cursor in self._cursors:
-                cursor.close()
             self.con.close()
 
     def validate_table(self, table: pa.Table) -> Validated:
@@ -540,17 +534,12 @@ class Validator:
         After `spool_to`, the valid and rejected rows go to parquet files instead of Arrow
         tables (no parquet writing by dlt): `valid_file` / `rejected_file` are set when
         this batch completed one, and `flush_spools` returns the last ones."""
-        return self.split(self._execute(self.con, table))
+        return self.split(self._execute(table))
 
-    def submit(self, table: pa.Table) -> Future[pa.Table]:
-        """Start validating `table` in a worker; pass the future's result to `split`, in
-        the order of submission (the spools append in that order)."""
-        return self._pool.submit(lambda: self._execute(self._local.con, table))
-
-    def _execute(self, con: duckdb.DuckDBPyConnection, table: pa.Table) -> pa.Table:
+    def _execute(self, table: pa.Table) -> pa.Table:
         """The statement's result for `table`, as one Arrow table: split and counted in
         `split` (a temp table of results read three times cost ~1 us per line more)."""
-        con = self._ready(con)
+        con = self._ready()
         con.execute("DELETE FROM batch")
         if "max_depth" not in table.column_names:  # the source computes it while reading
             table = table.append_column("max_depth", line_depths(table["line"]))
@@ -562,7 +551,8 @@ class Validator:
         return con.sql("EXECUTE validate_batch").to_arrow_table()
 
     def split(self, out: pa.Table) -> Validated:
-        """A statement's result (`_execute`) as valid and rejected rows, counted per file."""
+        """A statement's result (`_execute`, or a stream's Future) as valid and rejected
+        rows, counted per file; the spools append them in the order of the calls."""
         valid, blank = out["is_valid"], out["blank_line"]
         rejected = pc.and_not(pc.invert(valid), blank)
         by_file = _counts_by_file(out["file"], valid, rejected, blank)
