@@ -303,6 +303,24 @@ during these runs, so only ratios within one run mean much):
       the calling thread, so the query must start on the reading thread. Whether two in
       flight can never stall (a DuckDB thread blocked in the generator while holding
       another batch's rows) must be shown before the nightly run relies on it.
+  Session 14: the one query, built (ingestion/validation_stream.py). Why it cannot stall:
+    the batcher never waits for a result while it holds input (it waits only for room in
+    a 2-batch inbox, or, at the end, after closing the input), so whenever DuckDB blocks
+    for input there is input to give or the input has ended. Results are cut back per
+    batch and checked against each batch's (file, line_number); tests cover 1-line and
+    one-for-everything batches, a query aborted while waiting for input and a failing one.
+    Extract at --scale 0.2, alternated with the old per-batch statements: 13.5 / 13.4 s
+    wall (25.6 / 25.7 s CPU) -> 10.8 / 10.6 s (20.1 / 19.6 s); raw tables identical.
+    full, one invocation, idle machine: read_json 24.9 s (1.26 GB); run_load 67.6 s
+      (79.1k rows/s, 1.56 GB) -> 2.71x (session 13: 3.25-3.38x). dlt steps at 5M, alone:
+      extract 50.0 s wall / 94.2 s CPU, normalize 0.1 s, load 15.0 s / 26.8 s.
+    Where the CPU goes now (--scale 0.2, perf): the extract is ~45% DuckDB (yyjson_read
+      ~10% of it all), libc ~20% (memmove ~11%), Python's bytes functions ~16% (the depth
+      scan's translate + replace ~8%, split ~1.6%), page clearing ~5%, snappy ~2%, ISA-L
+      ~2.6%. The load step: DuckDB's dictionary/FSST compression ~15%, and ~8% a JSON
+      parse of the JSON columns read from the spooled parquet (DuckDB validates them).
+    <= 2x needs run_load <= ~50 s: with the load step at ~15 s, an extract of ~33 s (now
+      50 s), about a third less CPU; no single piece left is that large.
 """
 
 from __future__ import annotations
