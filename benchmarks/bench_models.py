@@ -164,6 +164,26 @@ so the seconds are only comparable within one line):
   and parse take 3.5-6 s of every run. Incremental: the 3-day lookback re-reads 4 of 30 days of raw
   (about 13% of a full build's input before any model runs), and the identity graph,
   dim_persons, dim_person_profiles and int_person_traits_merged still rebuild in full.
+  Session 14 (no model changed; measurements on a copy of a built 5M warehouse):
+    a full `dbt run`: 118.0 s wall for 182.8 s user + 30.0 s system CPU, so the two cores
+      are ~90% busy (idle only while dbt starts, and in the first ~8 s of stg_raw__events).
+      Running models side by side cannot buy much: 6x the bare query (~46 s) needs ~60%
+      less CPU, not more overlap.
+    EXPLAIN ANALYZE (thread-seconds), each select into a persistent table alone:
+      stg_raw__events 17.0 s wall, 31.9 s CPU: its CREATE TABLE AS 19.4 s, context's
+        json_transform 7.1 s, the scans and dedup ~3 s;
+      fct_events 15.8 s, 27.5 s CPU: CREATE TABLE AS 19.1 s, its four joins ~6 s;
+      int_analytics__funnel_attempt_steps 16.5 s, 34.7 s CPU: recursive chain 5.2 s, two
+        ASOF joins 8.3 s, windows ~5.7 s, CREATE TABLE AS 7.0 s;
+      fct_sessions 4.4 s alone (15.0 s in the build, beside fct_events).
+    the persistent write, perf on a copy of fct_events (12.3 s): DuckDB appends strings to
+      uncompressed in-memory segments (StringAppend 13%), scans them back (14%: the scan
+      and UTF-8 analysis) and compresses them (dict_fsst 17%). force_compression, a 5M-row
+      copy of fct_events: auto 12.8 / 11.8 s, fsst 10.3 s, dict_fsst 11.8 s, dictionary
+      15.9 s, uncompressed 13.2 s, zstd 13.6 s: no setting halves it.
+    tried, not kept: context's 26 paths as one multi-path json_extract_string instead of
+      json_transform into a struct (identical values on all 5.06M rows; 3.0 / 3.1 s
+      against 3.3 / 2.9 s).
 """
 
 from __future__ import annotations
