@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 # Rows per Arrow batch read from the result: DuckDB's vector size x 4.
 RESULT_BATCH_ROWS = 8192
 STREAM_VIEW = "stream_batches"
+ABORT_TIMEOUT_S = 60
 
 
 @dataclass
@@ -65,7 +66,10 @@ class ValidationStream:
         self._changed = threading.Condition()
         self._error: BaseException | None = None
         self._closed = False
-        self._thread = threading.Thread(target=self._read_results, name="spoor-validate-stream")
+        # a daemon: a stream nobody closed must not keep the process alive at exit
+        self._thread = threading.Thread(
+            target=self._read_results, name="spoor-validate-stream", daemon=True
+        )
         self._thread.start()
 
     # -- the caller's side -------------------------------------------------------------
@@ -114,7 +118,9 @@ class ValidationStream:
         self.close()
         if self._thread.is_alive():
             self._cursor.interrupt()
-        self._thread.join()
+        self._thread.join(ABORT_TIMEOUT_S)
+        if self._thread.is_alive():
+            raise RuntimeError(f"the validation query did not stop within {ABORT_TIMEOUT_S} s")
 
     # -- DuckDB's side -----------------------------------------------------------------
 
