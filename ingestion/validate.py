@@ -520,7 +520,7 @@ class Validator:
 
     def close(self) -> None:
         try:
-            for stream in self._streams:  # a failed load's query: stop it
+            for stream in self._streams:  # stops a failed load's query; frees its cursor
                 stream.abort()
             for spool in self.spools.values():  # a file left open by a failed load: finish
                 spool.shutdown()  # it (the next load clears the spool folder)

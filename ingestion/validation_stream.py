@@ -114,13 +114,15 @@ class ValidationStream:
                 self._changed.notify_all()
 
     def abort(self) -> None:
-        """Stop now (a failed load): interrupt DuckDB, end the input, wait for the thread."""
+        """Stop now (a failed load) and release the cursor: interrupt DuckDB, end the
+        input, wait for the thread. After a finished query, only releases the cursor."""
         self.close()
         if self._thread.is_alive():
             self._cursor.interrupt()
         self._thread.join(ABORT_TIMEOUT_S)
         if self._thread.is_alive():
             raise RuntimeError(f"the validation query did not stop within {ABORT_TIMEOUT_S} s")
+        self._cursor.close()
 
     # -- DuckDB's side -----------------------------------------------------------------
 
