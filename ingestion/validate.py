@@ -35,7 +35,7 @@ from ingestion.plan_sql import (
 )
 from ingestion.reader import LineBatch
 from ingestion.spool import ParquetSpool, Spooled
-from ingestion.validation_stream import STREAM_VIEW, ValidationStream
+from ingestion.validation_stream import ValidationStream
 
 # Envelope fields, read with one multi-path json_type and json_extract_string per line.
 FIELDS = [
@@ -123,6 +123,9 @@ INPUT_SCHEMA = pa.schema(
 
 # The validator's batch table: the input plus each line's nesting depth (line_depths).
 BATCH_SCHEMA = INPUT_SCHEMA.append(pa.field("max_depth", pa.int32()))
+# What the statement reads: a temp table (validate_table) or, on a stream's own cursor, the
+# Arrow stream registered under the same connection-local name.
+BATCH = "batch"
 
 
 @dataclass
@@ -331,13 +334,14 @@ def envelope_checks(max_depth: int) -> list[tuple[str, str, str]]:
     return checks
 
 
-def build_sql(plan: TrackingPlan, source: str = "batch") -> str:
-    """One SELECT over table `source` (BATCH_SCHEMA). Each line is parsed a fixed number
-    of times for all envelope fields together: json_valid, one multi-path json_type (the
-    line's and every field's type) and one multi-path json_extract_string (every field's
-    text, objects as JSON text); every check reads those columns (t_/s_/j_/ts_/iso_<field>),
-    never re-parsing a field. Rows that pass every check (nearly all) take a boolean fast
-    path; the list of problems (with messages) is only built for the others."""
+def build_sql(plan: TrackingPlan) -> str:
+    """One SELECT over the relation named BATCH (BATCH_SCHEMA). Each line is parsed a
+    fixed number of times for all envelope fields together: json_valid, one multi-path
+    json_type (the line's and every field's type) and one multi-path json_extract_string
+    (every field's text, objects as JSON text); every check reads those columns
+    (t_/s_/j_/ts_/iso_<field>), never re-parsing a field. Rows that pass every check
+    (nearly all) take a boolean fast path; the list of problems (with messages) is only
+    built for the others."""
     paths = ", ".join(sql_str("$." + name) for name in FIELDS)
     unpack = ",\n        ".join(
         f"t[{i + 2}] AS {_type(n)},\n        "
@@ -395,7 +399,7 @@ WITH parsed AS (
     SELECT *,
         CASE WHEN pre_reasons IS NULL AND json_valid(line)
             THEN json_type(line, ['$', {paths}]) END AS t
-    FROM {source}
+    FROM {BATCH}
 ), fields AS (
     SELECT *,
         t[1] AS line_type,
@@ -500,7 +504,7 @@ class Validator:
         """A new query over batches given one at a time (its own cursor)."""
         cursor = self.con.cursor()
         cursor.execute("SET TimeZone = 'UTC'")  # per connection, unlike the settings above
-        stream = ValidationStream(cursor, build_sql(self.plan, STREAM_VIEW), BATCH_SCHEMA)
+        stream = ValidationStream(cursor, self.sql, BATCH, BATCH_SCHEMA)
         self._streams.append(stream)
         return stream
 
@@ -512,7 +516,7 @@ class Validator:
         if not self._prepared:
             self.con.execute("SET TimeZone = 'UTC'")
             self.con.register("batch_arrow", BATCH_SCHEMA.empty_table())
-            self.con.execute("CREATE TEMP TABLE batch AS SELECT * FROM batch_arrow")
+            self.con.execute(f"CREATE TEMP TABLE {BATCH} AS SELECT * FROM batch_arrow")
             self.con.unregister("batch_arrow")
             self.con.execute(f"PREPARE validate_batch AS {self.sql}")
             self._prepared = True
@@ -540,12 +544,12 @@ class Validator:
         """The statement's result for `table`, as one Arrow table: split and counted in
         `split` (a temp table of results read three times cost ~1 us per line more)."""
         con = self._ready()
-        con.execute("DELETE FROM batch")
+        con.execute(f"DELETE FROM {BATCH}")
         if "max_depth" not in table.column_names:  # the source computes it while reading
             table = table.append_column("max_depth", line_depths(table["line"]))
         con.register("batch_arrow", table)
         try:
-            con.execute("INSERT INTO batch SELECT * FROM batch_arrow")
+            con.execute(f"INSERT INTO {BATCH} SELECT * FROM batch_arrow")
         finally:
             con.unregister("batch_arrow")
         return con.sql("EXECUTE validate_batch").to_arrow_table()

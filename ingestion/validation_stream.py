@@ -36,7 +36,6 @@ if TYPE_CHECKING:
 
 # Rows per Arrow batch read from the result: DuckDB's vector size x 4.
 RESULT_BATCH_ROWS = 8192
-STREAM_VIEW = "stream_batches"
 ABORT_TIMEOUT_S = 60
 
 
@@ -55,10 +54,17 @@ class ValidationStream:
     rows (the statement's output for exactly its lines, in order)."""
 
     def __init__(
-        self, cursor: duckdb.DuckDBPyConnection, sql: str, schema: pa.Schema, inbox_size: int = 2
+        self,
+        cursor: duckdb.DuckDBPyConnection,
+        sql: str,
+        source: str,
+        schema: pa.Schema,
+        inbox_size: int = 2,
     ) -> None:
+        """`sql` reads the relation `source`: the batches, registered on `cursor`."""
         self._cursor = cursor
         self._sql = sql
+        self._source = source
         self._schema = schema
         self._inbox_size = inbox_size
         self._inbox: deque[pa.Table | None] = deque()
@@ -144,7 +150,7 @@ class ValidationStream:
         calling thread) and cuts its rows into the submitted batches' results."""
         try:
             reader = pa.RecordBatchReader.from_batches(self._schema, self._batches())
-            self._cursor.register(STREAM_VIEW, reader)
+            self._cursor.register(self._source, reader)
             results = self._cursor.sql(self._sql).to_arrow_reader(RESULT_BATCH_ROWS)
             for batch in results:
                 self._take(batch)
