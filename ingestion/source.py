@@ -46,7 +46,7 @@ from ingestion.validate import (
     Validated,
     Validator,
     batch_to_table,
-    line_depths_of,
+    depth_bounds,
 )
 from spoor.progress import stage
 
@@ -214,12 +214,16 @@ class _LineBudget:
 
 
 def _read_ahead(
-    refs: list[FileRef], open_reader: Callable[[FileRef], FileReader], ahead_lines: int
+    refs: list[FileRef],
+    open_reader: Callable[[FileRef], FileReader],
+    ahead_lines: int,
+    depth_cap: int,
 ) -> Iterator[tuple[str, FileRef, Any]]:
-    """("file", ref, reader), then ("table", ref, INPUT_SCHEMA table + max_depth) per batch,
+    """("file", ref, reader), then ("table", ref, BATCH_SCHEMA table) per batch,
     then ("end", ref, None), for each file in order. Reading, gunzip, splitting and the
     Arrow/depth work run in a background thread (zlib, Arrow, numpy and DuckDB release the
-    GIL), at most `ahead_lines` lines ahead, while the caller validates earlier lines."""
+    GIL), at most `ahead_lines` lines ahead, while the caller validates earlier lines.
+    Nesting depths are exact above `depth_cap` (the plan's max_nesting_depth)."""
     items: queue.SimpleQueue[tuple[str, Any, Any]] = queue.SimpleQueue()
     budget = _LineBudget(ahead_lines)
     stop = threading.Event()
@@ -243,7 +247,8 @@ def _read_ahead(
                         source_id=ref.source_id,
                         received_day=ref.received_day,
                     )
-                    table = table.append_column("max_depth", line_depths_of(batch.lines))
+                    depths = depth_bounds(table["line"], batch.lines, depth_cap)
+                    table = table.append_column("max_depth", depths)
                     if not put(("table", ref, table)):
                         return
                 if not put(("end", ref, None)):
@@ -404,7 +409,10 @@ def spoor_events(
         try:
             with stage("load files", total=len(new), unit="files") as progress:
                 for kind, ref, value in _read_ahead(
-                    new, lambda ref: _reader(fs, ref), ahead_lines=2 * batch_lines
+                    new,
+                    lambda ref: _reader(fs, ref),
+                    ahead_lines=2 * batch_lines,
+                    depth_cap=plan.max_nesting_depth,
                 ):
                     if kind == "file":
                         batches.add_file(ref, value)

@@ -121,7 +121,8 @@ INPUT_SCHEMA = pa.schema(
     ]
 )
 
-# The validator's batch table: the input plus each line's nesting depth (line_depths).
+# The validator's batch table: the input plus each line's nesting depth, exact at least
+# wherever it passes the plan's max_nesting_depth (line_depths, or depth_bounds).
 BATCH_SCHEMA = INPUT_SCHEMA.append(pa.field("max_depth", pa.int32()))
 # What the statement reads: a temp table (validate_table) or, on a stream's own cursor, the
 # Arrow stream registered under the same connection-local name.
@@ -177,7 +178,7 @@ def _nonempty(name: str) -> str:
 
 
 def _depth_exceeds(max_depth: int) -> str:
-    # column max_depth is computed per line by line_depths() (the message is depth 1)
+    # column max_depth: line_depths() or depth_bounds() per line (the message is depth 1)
     return f"coalesce(max_depth > {int(max_depth)}, false)"
 
 
@@ -208,6 +209,41 @@ def line_depths_of(lines: list[bytes]) -> pa.Array:
         part = lines[start : start + _DEPTH_SLICE]
         out.append(_depths(_brackets(b"\n".join(part)), len(part)))
     return pa.array(np.concatenate(out), pa.int32())
+
+
+def depth_bounds(text: pa.ChunkedArray | pa.Array, lines: list[bytes], cap: int) -> pa.Array:
+    """Per line, a nesting depth exact wherever it exceeds `cap`, all the too_deep check
+    reads. A line holding at most `cap` opening brackets cannot nest deeper, and gets that
+    count; only the others are scanned (`line_depths_of`). Counting is one vectorised pass
+    over `text`'s buffers (the same lines as one Arrow column, as batch_to_table built
+    them): 2.1 -> 1.0 us per bench line, where ~1 line in 8 holds more than 8 brackets."""
+    counts = np.concatenate([np.zeros(0, np.int32), *map(_opening_brackets, _chunks(text))])
+    over = np.flatnonzero(counts > cap)
+    if len(over):
+        counts[over] = line_depths_of([lines[i] for i in over.tolist()]).to_numpy()
+    return pa.array(counts, pa.int32())
+
+
+def _chunks(arr: pa.ChunkedArray | pa.Array) -> list[pa.Array]:
+    return arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
+
+
+def _opening_brackets(arr: pa.Array) -> np.ndarray:
+    """How many `{` and `[` bytes each element of a string or binary array holds, read
+    from its offsets and data buffers in place (NULL elements: whatever their slot spans,
+    normally nothing)."""
+    n = len(arr)
+    large = arr.type in (pa.large_string(), pa.large_binary())
+    offsets_type = np.dtype(np.int64 if large else np.int32)
+    _, offsets_buffer, data_buffer = arr.buffers()[:3]
+    offsets = np.frombuffer(offsets_buffer, offsets_type, n + 1, arr.offset * offsets_type.itemsize)
+    start, end = int(offsets[0]), int(offsets[-1])
+    if data_buffer is None or end == start:
+        return np.zeros(n, np.int32)
+    data = np.frombuffer(data_buffer, np.uint8, end - start, start)
+    where = np.flatnonzero((data | 0x20) == ord("{"))  # '[' is 0x5b, '{' 0x7b
+    owner = np.searchsorted(offsets[1:] - start, where, side="right")
+    return np.bincount(owner, minlength=n).astype(np.int32)
 
 
 def _brackets(joined: bytes) -> bytes:

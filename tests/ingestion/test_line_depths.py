@@ -1,4 +1,5 @@
-"""line_depths (the too_deep check) against json.loads on tricky and random lines."""
+"""line_depths and depth_bounds (the too_deep check) against json.loads on tricky and
+random lines."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import random
 
 import pyarrow as pa
 
-from ingestion.validate import line_depths, line_depths_of
+from ingestion.validate import depth_bounds, line_depths, line_depths_of
 
 
 def _depth(value: object) -> int:
@@ -28,8 +29,7 @@ def _random_json(rng: random.Random, depth: int) -> str:
     return "[" + " , ".join(_random_json(rng, depth - 1) for _ in range(n)) + "]"
 
 
-def test_line_depths_match_json_parse() -> None:
-    rng = random.Random(7)
+def _lines(rng: random.Random) -> list[str]:
     lines = [
         "{}",
         '{"a":"{{{{"}',
@@ -47,7 +47,12 @@ def test_line_depths_match_json_parse() -> None:
         '[[""],"]",[""]]',
         '{"":"{","":"}"}',
     ]
-    lines += [_random_json(rng, rng.randint(0, 12)) for _ in range(5000)]
+    return lines + [_random_json(rng, rng.randint(0, 12)) for _ in range(5000)]
+
+
+def test_line_depths_match_json_parse() -> None:
+    rng = random.Random(7)
+    lines = _lines(rng)
     broken = ['{"a":"x', '"', "[[[", "", "  "]  # invalid lines must not disturb the next
     mixed: list[str | None] = []
     for i, line in enumerate(lines):
@@ -72,3 +77,27 @@ def test_line_depths_match_json_parse() -> None:
         except ValueError:
             continue
         assert depth == _depth(parsed), line
+
+
+def test_depth_bounds_exact_past_the_cap() -> None:
+    """depth_bounds decides too_deep exactly as line_depths does, for every cap, on plain,
+    large, sliced and chunked Arrow columns (offsets not starting at 0)."""
+    lines = [x for x in _lines(random.Random(11)) if "\n" not in x] + ["", "[", "]]]"]
+    raw = [x.encode() for x in lines]
+    exact = line_depths_of(raw).to_pylist()
+    assert max(exact) >= 10  # the random lines reach past every cap below
+    whole = pa.array(lines, pa.string())
+    columns = {
+        "plain": whole,
+        "large": whole.cast(pa.large_string()),
+        "binary": whole.cast(pa.binary()),
+        "chunked": pa.chunked_array([whole.slice(0, 1234), whole.slice(1234)]),
+    }
+    for name, column in columns.items():
+        for cap in range(0, 11):
+            got = depth_bounds(column, raw, cap).to_pylist()
+            for line, bound, depth in zip(lines, got, exact, strict=True):
+                if depth > cap:
+                    assert bound == depth, (name, cap, line)
+                else:
+                    assert bound <= cap, (name, cap, line)

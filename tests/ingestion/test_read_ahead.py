@@ -35,7 +35,7 @@ def test_files_arrive_in_order_and_the_reader_stays_within_its_line_budget(refs)
         return readers[-1]
 
     consumed, most_ahead, kinds = 0, 0, []
-    for kind, ref, value in _read_ahead(refs, open_reader, ahead_lines=AHEAD):
+    for kind, ref, value in _read_ahead(refs, open_reader, ahead_lines=AHEAD, depth_cap=8):
         if not kinds or kinds[-1] != (kind, ref.file):
             kinds.append((kind, ref.file))
         if kind == "table":
@@ -59,12 +59,14 @@ def test_a_reader_error_reaches_the_consumer_and_stopping_early_ends_the_thread(
 
     seen = []
     with pytest.raises(OSError, match="disk on fire"):
-        for _kind, ref, _ in _read_ahead(refs, failing, ahead_lines=BATCH):
+        for _kind, ref, _ in _read_ahead(refs, failing, ahead_lines=BATCH, depth_cap=8):
             seen.append(ref.file)
     assert seen and refs[3].file not in seen
 
     before = threading.active_count()
-    items = _read_ahead(refs, lambda r: FileReader(fs, r, batch_lines=BATCH), ahead_lines=BATCH)
+    items = _read_ahead(
+        refs, lambda r: FileReader(fs, r, batch_lines=BATCH), ahead_lines=BATCH, depth_cap=8
+    )
     next(items)
     items.close()  # the consumer stops: the thread must end (join in the finally)
     assert threading.active_count() == before
