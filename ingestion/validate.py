@@ -388,9 +388,13 @@ def build_sql(plan: TrackingPlan) -> str:
         )
         for i, n in enumerate(FIELDS)
     )
-    # ISO 8601 allows a decimal comma and a lower-case z; DuckDB's cast takes neither.
+    # ISO 8601 allows a decimal comma and a lower-case z; DuckDB's cast takes neither. A
+    # stamp the plain cast refuses is cast again with both replaced; one it accepts that
+    # the ISO regex passes holds neither, so the value is the same. (Replacing in every
+    # stamp cost ~0.35 us per line.)
     stamps = ",\n        ".join(
-        f"TRY_CAST(replace(replace({_text(n)}, ',', '.'), 'z', 'Z') AS TIMESTAMPTZ) AS ts_{_col(n)}"
+        f"coalesce(TRY_CAST({_text(n)} AS TIMESTAMPTZ), TRY_CAST(replace(replace("
+        f"{_text(n)}, ',', '.'), 'z', 'Z') AS TIMESTAMPTZ)) AS ts_{_col(n)}"
         for n in TIMESTAMP_FIELDS
     )
     isos = ",\n        ".join(
