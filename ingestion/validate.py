@@ -141,6 +141,9 @@ class Validated:
     by_file: dict[str, list[int]] = field(default_factory=dict)
     valid_file: Spooled | None = None
     rejected_file: Spooled | None = None
+    # a stream's lines left undecided (build_sql): BATCH_SCHEMA rows, and how many per file
+    undecided: pa.Table | None = None
+    undecided_by_file: dict[str, int] = field(default_factory=dict)
 
 
 def _col(name: str) -> str:
@@ -370,14 +373,21 @@ def envelope_checks(max_depth: int) -> list[tuple[str, str, str]]:
     return checks
 
 
-def build_sql(plan: TrackingPlan) -> str:
+def build_sql(plan: TrackingPlan, *, decide: bool = True) -> str:
     """One SELECT over the relation named BATCH (BATCH_SCHEMA). Each line is parsed a
     fixed number of times for all envelope fields together: json_valid, one multi-path
     json_type (the line's and every field's type) and one multi-path json_extract_string
     (every field's text, objects as JSON text); every check reads those columns
     (t_/s_/j_/ts_/iso_<field>), never re-parsing a field. Rows that pass every check
     (nearly all) take a boolean fast path; the list of problems (with messages) is only
-    built for the others."""
+    built for the others.
+
+    With `decide=False` (the load's streaming query) the others are left undecided:
+    `is_valid` NULL, with `undecided_line` and `max_depth` to decide them later, many at
+    once, with the full statement (`_Batcher._decide`, source.py). In a stream their
+    problem lists cost ~1.1 us per line although ~1% of lines need one: DuckDB evaluates
+    the large expression for every vector holding such a line (~2 ms each); decided
+    together they cost ~7 us per such line."""
     paths = ", ".join(sql_str("$." + name) for name in FIELDS)
     unpack = ",\n        ".join(
         f"t[{i + 2}] AS {_type(n)},\n        "
@@ -430,6 +440,11 @@ def build_sql(plan: TrackingPlan) -> str:
     props = JsonVal(
         "props_t", "props_j", "props_j", "props_member_t", "props_member_s", tuple(keys)
     )
+    undecided = (
+        ""
+        if decide
+        else ",\n    CASE WHEN is_valid IS NULL THEN line END AS undecided_line, max_depth"
+    )
     env = envelope_checks(plan.max_nesting_depth)
     env_ok = " AND ".join(f"({c}) IS NOT TRUE" for c, _, _ in env)
     env_list = ", ".join(problem(c, code, m) for c, code, m in env)
@@ -477,7 +492,7 @@ WITH parsed AS (
             WHEN line_type <> 'OBJECT' THEN [{{'r': 'not_an_object',
                 'm': 'JSON ' || lower(line_type) || ', not an object'}}]::{PROBLEM}[]
             WHEN all_ok THEN {NO_PROBLEMS}
-            ELSE list_filter({checks}, lambda p: p IS NOT NULL)
+            ELSE {f"list_filter({checks}, lambda p: p IS NOT NULL)" if decide else "NULL"}
         END AS problems
     FROM fast
 ), decided AS (
@@ -512,7 +527,7 @@ SELECT
         AS reasons,
     CASE WHEN NOT is_valid THEN coalesce(
         pre_message, array_to_string(list_transform(problems, lambda p: p.m), '; ')) END
-        AS message
+        AS message{undecided}
 FROM decided
 """
 
@@ -527,6 +542,7 @@ class Validator:
     def __init__(self, plan: TrackingPlan, *, threads: int | None = None) -> None:
         self.plan = plan
         self.sql = build_sql(plan)
+        self.stream_sql = build_sql(plan, decide=False)
         self.con = duckdb.connect()
         # bound DuckDB's buffer pool so RSS stays flat over long loads
         self.con.execute(f"SET memory_limit = '{VALIDATOR_MEMORY_LIMIT}'")
@@ -541,10 +557,12 @@ class Validator:
         self.spools: dict[str, ParquetSpool] = {}
 
     def stream(self) -> ValidationStream:
-        """A new query over batches given one at a time (its own cursor)."""
+        """A new query over batches given one at a time (its own cursor). It leaves the
+        few lines that fail a check undecided (`Validated.undecided`): decide them with
+        `validate_table`, many at once."""
         cursor = self.con.cursor()
         cursor.execute("SET TimeZone = 'UTC'")  # per connection, unlike the settings above
-        stream = ValidationStream(cursor, self.sql, BATCH, BATCH_SCHEMA)
+        stream = ValidationStream(cursor, self.stream_sql, BATCH, BATCH_SCHEMA)
         self._streams.append(stream)
         return stream
 
@@ -596,8 +614,10 @@ class Validator:
 
     def split(self, out: pa.Table) -> Validated:
         """A statement's result (`_execute`, or a stream's Future) as valid and rejected
-        rows, counted per file; the spools append them in the order of the calls."""
+        rows, counted per file, and undecided ones (NULL `is_valid`, a stream's only), not
+        counted; the spools append them in the order of the calls."""
         valid, blank = out["is_valid"], out["blank_line"]
+        undecided, undecided_by_file = _undecided(out)
         rejected = pc.and_not(pc.invert(valid), blank)
         by_file = _counts_by_file(out["file"], valid, rejected, blank)
         blank_by_file = {f: n[2] for f, n in by_file.items() if n[2]}
@@ -616,6 +636,8 @@ class Validator:
                 by_file,
                 self.spools["events"].write(events, events_where),
                 self.spools["rejected"].write(rejected_rows, rejected),
+                undecided,
+                undecided_by_file,
             )
         return Validated(
             events.filter(events_where).cast(EVENTS_SCHEMA),
@@ -623,6 +645,8 @@ class Validator:
             blank_lines,
             blank_by_file,
             by_file,
+            undecided=undecided,
+            undecided_by_file=undecided_by_file,
         )
 
     def spool_to(self, folder: str | Path, load_id: str) -> None:
@@ -669,6 +693,23 @@ EVENTS_FILE_SCHEMA = pa.schema(
     ]
 ).append(LOAD_ID_FIELD)
 REJECTED_FILE_SCHEMA = REJECTED_SCHEMA.append(LOAD_ID_FIELD)
+
+
+def _undecided(out: pa.Table) -> tuple[pa.Table | None, dict[str, int]]:
+    """A stream result's undecided lines, as input for the full statement (BATCH_SCHEMA),
+    and their number per file."""
+    if "undecided_line" not in out.column_names or not out["is_valid"].null_count:
+        return None, {}
+    rows = out.filter(pc.is_null(out["is_valid"]))
+    n = rows.num_rows
+    columns = {name: rows[name] for name in ("file", "line_number", "source_id", "received_day")}
+    columns["line"] = rows["undecided_line"]
+    for name in ("raw_line", "raw_bytes", "pre_reasons", "pre_message"):
+        columns[name] = pa.nulls(n, BATCH_SCHEMA.field(name).type)
+    columns["max_depth"] = rows["max_depth"]
+    counts = rows.group_by("file").aggregate([("file", "count")])
+    by_file = dict(zip(counts["file"].to_pylist(), counts["file_count"].to_pylist(), strict=True))
+    return pa.table(columns, schema=BATCH_SCHEMA), by_file
 
 
 def _all_valid(table: pa.Table, columns: list[str]) -> pa.ChunkedArray:

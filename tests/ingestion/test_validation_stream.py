@@ -12,12 +12,15 @@ from concurrent.futures import Future
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 
+from ingestion import source
 from ingestion.load import run_load
 from ingestion.plan import load_tracking_plan
 from ingestion.reader import LineBatch
 from ingestion.reconcile import reconcile
+from ingestion.source import DECIDE_LINES
 from ingestion.validate import Validator, batch_to_table, line_depths_of
 from ingestion.validation_stream import ValidationStream
 from tests.ingestion.conftest import PLAN, Warehouse, day_dir, line, msg, write_gz
@@ -49,7 +52,11 @@ def _raw(wh: Warehouse) -> list[tuple]:
     )
 
 
-def test_streamed_batches_count_every_file_exactly(tmp_path):
+@pytest.mark.parametrize("decide_lines", [1, 3, DECIDE_LINES])
+def test_streamed_batches_count_every_file_exactly(tmp_path, monkeypatch, decide_lines):
+    """Also when the undecided lines (here: an unknown type) are decided every line, every
+    few, or only at the end: files wait for theirs before their manifest row."""
+    monkeypatch.setattr(source, "DECIDE_LINES", decide_lines)
     expected = _files(tmp_path / "events")
     loaded = {}
     for batch_lines in (1, BATCH, 100 * BATCH):
@@ -73,10 +80,16 @@ def test_streamed_batches_count_every_file_exactly(tmp_path):
 
 
 def _batches(sizes: list[int]) -> list[pa.Table]:
-    """Tables as the read-ahead makes them: good lines with a bad one now and then."""
+    """Tables as the read-ahead makes them: good lines with a bad one now and then (not
+    JSON: decided by the stream; or failing a check: left undecided)."""
     tables, i = [], 0
     for n, size in enumerate(sizes):
-        lines = [b"{not json" if (i + k) % 7 == 3 else line(msg(i + k)) for k in range(size)]
+        lines = [
+            b"{not json"
+            if (i + k) % 7 == 3
+            else line(msg(i + k, type="nope" if (i + k) % 11 == 5 else "track"))
+            for k in range(size)
+        ]
         table = batch_to_table(
             LineBatch(1, lines, {}), file=f"f{n}.gz", source_id="src1", received_day=None
         )
@@ -112,10 +125,21 @@ def test_each_batch_gets_exactly_the_rows_of_its_own_statement(validator, sizes)
     tables = _batches(sizes)
     streamed = _stream_all(validator.stream(), tables)
     assert [t.num_rows for t in streamed] == sizes
+    undecided_lines = 0
     for table, result in zip(tables, streamed, strict=True):
-        assert result.equals(validator._execute(table))  # the one-statement-per-batch path
+        full = validator._execute(table)  # the one-statement-per-batch path
+        decided = pc.is_valid(result["is_valid"])
+        assert result.select(full.column_names).filter(decided).equals(full.filter(decided))
+        # the lines left undecided: deciding them gives exactly the full statement's rows
+        undecided = validator.split(result).undecided
+        if undecided is not None:
+            undecided_lines += undecided.num_rows
+            assert validator._execute(undecided).equals(full.filter(pc.invert(decided)))
         bad = table["line"].to_pylist().count("{not json")
         assert result["is_valid"].to_pylist().count(False) == bad
+        nope = sum(b'"type": "nope"' in x.encode() for x in table["line"].to_pylist())
+        assert result["is_valid"].null_count == nope
+    assert undecided_lines > 0 or sum(sizes) < 6
 
 
 def test_abort_stops_a_query_that_still_waits_for_input(validator):
