@@ -321,6 +321,36 @@ during these runs, so only ratios within one run mean much):
       parse of the JSON columns read from the spooled parquet (DuckDB validates them).
     <= 2x needs run_load <= ~50 s: with the load step at ~15 s, an extract of ~33 s (now
       50 s), about a third less CPU; no single piece left is that large.
+  Session 15 (each change: identical raw tables at --scale 0.2, EXCEPT ALL both ways):
+    - too_deep: each line's opening brackets counted in one numpy pass over the batch's
+      Arrow buffers; only lines holding more than max_nesting_depth of them (~1 in 8 bench
+      lines) get the exact scan: 2.1 -> 1.0 us per line; read-ahead 5.6 -> 4.5 s of CPU
+      and extract 11.0 / 10.8 -> 10.1 / 10.0 s at --scale 0.2 (alternated).
+    - timestamps cast as they are first, and with comma and z replaced only when refused:
+      -0.35 us per line of the statement.
+    - the plan's fast path for arrays of objects (Order Completed's products) over
+      wildcard-path lists and set functions instead of a lambda parsing each element:
+      that lambda cost ~0.8 us per line of the statement (~55 us per Order Completed
+      message: DuckDB sets it up for every vector and CASE branch); statement on one
+      thread 10.77 -> 10.34 us per line.
+    - the stream leaves lines failing a check undecided and the full statement decides
+      them together (every 16,384, and at the end): the problem lists cost ~1.1 us per
+      line in the stream although ~1% of lines need one (~2 ms per vector that holds one;
+      ~7 us per line when decided together). run_load at 5M, `--only load`, alternated:
+      61.9 / 60.5 s before, 59.1 / 59.4 s after.
+    full, one invocation each, idle machine: after the first change read_json 24.6 s,
+      run_load 62.9 s -> 2.55x; after the third 24.6 / 60.7 s -> 2.47x; final code
+      23.9 / 59.6 s -> 2.50x and 23.7 / 60.3 s -> 2.55x (session 14: 2.71-2.73x).
+      dlt steps at 5M, alone: extract 44.6 s wall / 83.8 s CPU (was 50.0 / 94.2), load
+      15.7 s / 27.2 s.
+    Where the statement's time goes now (fast statement, one thread, profiler, per line):
+      json_valid + json_type 2.3 us, json_extract_string 2.3, timestamps and plan members
+      0.9, the plan and envelope booleans 1.1, the materialized CTE 0.8, Arrow output 0.6.
+    Tried, not kept: the plan's property members in the envelope's multi-path calls
+      (10.77 -> 13.6 us per line: longer lists for every line); `envelope` not
+      materialized (-6% on one DuckDB thread, no change on two); result batches of 2,048
+      or 65,536 rows; string views in the Arrow output; forcing fsst on the load step's
+      INSERT (-35% of its CPU, but a 5x larger table).
 """
 
 from __future__ import annotations
