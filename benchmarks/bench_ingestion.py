@@ -338,6 +338,10 @@ during these runs, so only ratios within one run mean much):
       line in the stream although ~1% of lines need one (~2 ms per vector that holds one;
       ~7 us per line when decided together). run_load at 5M, `--only load`, alternated:
       61.9 / 60.5 s before, 59.1 / 59.4 s after.
+    - the reader hands on Arrow columns over the decompressed buffers (each value keeps its
+      newline, JSON whitespace; raw_line strips it) instead of bytes.split + b"".join:
+      reader + Arrow + depth 3.40 -> 3.12 us per line; read-ahead 4.5 / 4.3 -> 4.2 /
+      3.9 s of CPU at --scale 0.2 (alternated).
     full, one invocation each, idle machine: after the first change read_json 24.6 s,
       run_load 62.9 s -> 2.55x; after the third 24.6 / 60.7 s -> 2.47x; final code
       23.9 / 59.6 s -> 2.50x and 23.7 / 60.3 s -> 2.55x (session 14: 2.71-2.73x).

@@ -285,7 +285,7 @@ def _read_ahead(
                         source_id=ref.source_id,
                         received_day=ref.received_day,
                     )
-                    depths = depth_bounds(table["line"], batch.lines, depth_cap)
+                    depths = depth_bounds(table["line"], batch.lines_at, depth_cap)
                     table = table.append_column("max_depth", depths)
                     if not put(("table", ref, table)):
                         return

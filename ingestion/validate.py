@@ -11,6 +11,7 @@ parquet files with it, for the source to hand to dlt).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -106,6 +107,9 @@ REJECTED_SCHEMA = pa.schema(
         ("received_day", pa.date32()),
     ]
 )
+# A line without the terminator the reader's column keeps (its newline, then one carriage
+# return): as the file holds it, for raw_line.
+LINE_CONTENT = "regexp_replace(line, '\\r?\\n?$', '')"
 # What validate_table() expects: one row per line, lineage included.
 INPUT_SCHEMA = pa.schema(
     [
@@ -214,17 +218,49 @@ def line_depths_of(lines: list[bytes]) -> pa.Array:
     return pa.array(np.concatenate(out), pa.int32())
 
 
-def depth_bounds(text: pa.ChunkedArray | pa.Array, lines: list[bytes], cap: int) -> pa.Array:
+def depth_bounds(
+    text: pa.ChunkedArray | pa.Array, lines_at: Callable[[list[int]], list[bytes]], cap: int
+) -> pa.Array:
     """Per line, a nesting depth exact wherever it exceeds `cap`, all the too_deep check
     reads. A line holding at most `cap` opening brackets cannot nest deeper, and gets that
-    count; only the others are scanned (`line_depths_of`). Counting is one vectorised pass
-    over `text`'s buffers (the same lines as one Arrow column, as batch_to_table built
-    them): 2.1 -> 1.0 us per bench line, where ~1 line in 8 holds more than 8 brackets."""
-    counts = np.concatenate([np.zeros(0, np.int32), *map(_opening_brackets, _chunks(text))])
-    over = np.flatnonzero(counts > cap)
-    if len(over):
-        counts[over] = line_depths_of([lines[i] for i in over.tolist()]).to_numpy()
-    return pa.array(counts, pa.int32())
+    count; only the others are scanned exactly: read in place when each ends with its
+    newline (the reader's column), else as `lines_at(indices)` gives them (no newlines).
+    Counting is one vectorised pass over the buffers of `text` (the same lines as one Arrow
+    column): 2.1 -> 1.0 us per bench line, where ~1 line in 8 holds more than 8 brackets."""
+    out, base = [np.zeros(0, np.int32)], 0
+    for chunk in _chunks(text):
+        counts = _opening_brackets(chunk)
+        over = np.flatnonzero(counts > cap)
+        for start in range(0, len(over), _DEPTH_SLICE):
+            part = over[start : start + _DEPTH_SLICE]
+            depths = _terminated_depths(chunk, part)
+            if depths is None:
+                depths = line_depths_of(lines_at((part + base).tolist())).to_numpy()
+            counts[part] = depths
+        out.append(counts)
+        base += len(chunk)
+    return pa.array(np.concatenate(out), pa.int32())
+
+
+def _terminated_depths(arr: pa.Array, part: np.ndarray) -> np.ndarray | None:
+    """`line_depths` of elements `part` of a string or binary array whose values each end
+    with a newline (the reader's column): joined as they are, that is already the newline-
+    separated text the scan takes. None when one does not end so (a file's last line).
+    A NULL element gets the depth of whatever its slot holds, which no check reads."""
+    offsets = _offsets(arr)
+    data = memoryview(arr.buffers()[2])
+    starts, ends = offsets[part].tolist(), offsets[part + 1].tolist()
+    joined = b"".join([data[a:b] for a, b in zip(starts, ends, strict=True)])
+    if not joined.endswith(b"\n") or joined.count(b"\n") != len(part):
+        return None
+    return _depths(_brackets(joined[:-1]), len(part))
+
+
+def _offsets(arr: pa.Array) -> np.ndarray:
+    """The offsets of a string or binary array's values into its data buffer."""
+    large = arr.type in (pa.large_string(), pa.large_binary())
+    kind = np.dtype(np.int64 if large else np.int32)
+    return np.frombuffer(arr.buffers()[1], kind, len(arr) + 1, arr.offset * kind.itemsize)
 
 
 def _chunks(arr: pa.ChunkedArray | pa.Array) -> list[pa.Array]:
@@ -236,10 +272,7 @@ def _opening_brackets(arr: pa.Array) -> np.ndarray:
     from its offsets and data buffers in place (NULL elements: whatever their slot spans,
     normally nothing)."""
     n = len(arr)
-    large = arr.type in (pa.large_string(), pa.large_binary())
-    offsets_type = np.dtype(np.int64 if large else np.int32)
-    _, offsets_buffer, data_buffer = arr.buffers()[:3]
-    offsets = np.frombuffer(offsets_buffer, offsets_type, n + 1, arr.offset * offsets_type.itemsize)
+    offsets, data_buffer = _offsets(arr), arr.buffers()[2]
     start, end = int(offsets[0]), int(offsets[-1])
     if data_buffer is None or end == start:
         return np.zeros(n, np.int32)
@@ -459,7 +492,7 @@ WITH parsed AS (
     SELECT *,
         t[1] AS line_type,
         CASE WHEN pre_reasons IS NULL AND t IS NULL
-            THEN trim(line, ' ' || chr(9) || chr(13)) = '' ELSE false END AS blank,
+            THEN trim(line, ' ' || chr(9) || chr(10) || chr(13)) = '' ELSE false END AS blank,
         CASE WHEN t[1] = 'OBJECT' THEN json_extract_string(line, [{paths}]) END AS s
     FROM parsed
 ), unpacked AS (
@@ -520,7 +553,7 @@ SELECT
     {_json("traits")} AS traits,
     {_json("context")} AS context,
     source_id, received_day, file, line_number,
-    CASE WHEN NOT is_valid THEN coalesce(raw_line, line) END AS raw_line,
+    CASE WHEN NOT is_valid THEN coalesce(raw_line, {LINE_CONTENT}) END AS raw_line,
     raw_bytes,
     CASE WHEN NOT is_valid THEN coalesce(
         pre_reasons, list_sort(list_distinct(list_transform(problems, lambda p: p.r)))) END
@@ -740,19 +773,15 @@ def _counts_by_file(
     }
 
 
-def _binary_array(lines: list[bytes]) -> pa.Array:
-    """The lines as one Arrow binary array, built from their lengths and one joined
-    buffer (C speed; `pa.array` on a list converts object by object and imports pandas)."""
-    n = len(lines)
-    offsets = np.zeros(n + 1, np.int64)
-    np.cumsum(np.fromiter(map(len, lines), np.int64, n), out=offsets[1:])
-    if offsets[-1] >= 2**31:  # past int32 offsets: let Arrow split it
-        return pa.array(lines, pa.binary())
-    buffers = [None, pa.py_buffer(offsets.astype(np.int32)), pa.py_buffer(b"".join(lines))]
-    return pa.Array.from_buffers(pa.binary(), n, buffers)
+def _is_utf8(raw: bytes) -> bool:
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
-def _invalid_utf8(binary: pa.Array) -> list[int]:
+def _invalid_utf8(binary: pa.Array | pa.ChunkedArray) -> list[int]:
     """Indices of the elements that are not valid UTF-8: Arrow's whole-array check,
     bisected down to single lines (only halves holding a bad line are split)."""
     try:
@@ -779,21 +808,22 @@ def _sparse(n: int, values: dict[int, Any], type_: pa.DataType) -> pa.Array:
 def batch_to_table(
     batch: LineBatch, *, file: str, source_id: str | None, received_day: date | None
 ) -> pa.Table:
-    """Lines to an INPUT_SCHEMA table: whole-array UTF-8 check, per-line work only for the
+    """Lines to an INPUT_SCHEMA table: the reader's column as it is (its values keep their
+    terminators, JSON whitespace), a whole-column UTF-8 check, per-line work only for the
     (rare) lines the reader or the check flagged."""
-    n = len(batch.lines)
-    binary = _binary_array(batch.lines)
+    n = len(batch)
     try:  # one whole-array UTF-8 check; nearly every batch passes it
-        text, bad_utf8 = binary.cast(pa.string()), []
+        text, bad = batch.text.cast(pa.string()), set()
     except pa.ArrowInvalid:
-        bad_utf8 = _invalid_utf8(binary)
-        text = binary.cast(pa.string(), safe=False)  # bad lines are masked below
-    flagged = sorted(set(batch.problems) | set(bad_utf8))
+        bad = set(_invalid_utf8(batch.text))
+        text = batch.text.cast(pa.string(), safe=False)  # bad lines are masked below
+    # an over-long line is judged by what raw_line keeps of it
+    bad = (bad - set(batch.kept)) | {i for i, x in batch.kept.items() if not _is_utf8(x)}
+    flagged = sorted(set(batch.problems) | bad)
     if flagged:
-        bad = set(bad_utf8)
         raw_line, raw_bytes, pre_reasons, pre_message = {}, {}, {}, {}
         for i in flagged:
-            raw = batch.lines[i]
+            raw = batch.line(i)
             reasons, messages = [], []
             if i in batch.problems:
                 reasons.append(batch.problems[i][0])

@@ -81,7 +81,8 @@ def test_line_depths_match_json_parse() -> None:
 
 def test_depth_bounds_exact_past_the_cap() -> None:
     """depth_bounds decides too_deep exactly as line_depths does, for every cap, on plain,
-    large, sliced and chunked Arrow columns (offsets not starting at 0)."""
+    large, sliced and chunked Arrow columns (offsets not starting at 0), and on lines that
+    keep their terminators (read in place)."""
     lines = [x for x in _lines(random.Random(11)) if "\n" not in x] + ["", "[", "]]]"]
     raw = [x.encode() for x in lines]
     exact = line_depths_of(raw).to_pylist()
@@ -92,10 +93,12 @@ def test_depth_bounds_exact_past_the_cap() -> None:
         "large": whole.cast(pa.large_string()),
         "binary": whole.cast(pa.binary()),
         "chunked": pa.chunked_array([whole.slice(0, 1234), whole.slice(1234)]),
+        # as the reader's column: each line with its terminator
+        "terminated": pa.array([x + ("\r\n" if i % 3 else "\n") for i, x in enumerate(lines)]),
     }
     for name, column in columns.items():
         for cap in range(0, 11):
-            got = depth_bounds(column, raw, cap).to_pylist()
+            got = depth_bounds(column, lambda at: [raw[i] for i in at], cap).to_pylist()
             for line, bound, depth in zip(lines, got, exact, strict=True):
                 if depth > cap:
                     assert bound == depth, (name, cap, line)
