@@ -117,7 +117,7 @@ INPUT_SCHEMA = pa.schema(
         ("line_number", pa.int64()),
         ("source_id", pa.string()),
         ("received_day", pa.date32()),
-        ("line", pa.string()),  # text to validate; NULL when pre-rejected
+        ("line", pa.string()),  # text to validate (may end with its newline); NULL if pre-rejected
         ("raw_line", pa.string()),  # only for pre-rejected lines
         ("raw_bytes", pa.binary()),  # only for invalid UTF-8
         ("pre_reasons", pa.list_(pa.string())),
@@ -822,8 +822,7 @@ def batch_to_table(
     flagged = sorted(set(batch.problems) | bad)
     if flagged:
         raw_line, raw_bytes, pre_reasons, pre_message = {}, {}, {}, {}
-        for i in flagged:
-            raw = batch.line(i)
+        for i, raw in zip(flagged, batch.lines_at(flagged), strict=True):
             reasons, messages = [], []
             if i in batch.problems:
                 reasons.append(batch.problems[i][0])
