@@ -117,7 +117,7 @@ INPUT_SCHEMA = pa.schema(
         ("line_number", pa.int64()),
         ("source_id", pa.string()),
         ("received_day", pa.date32()),
-        ("line", pa.string()),  # text to validate (may end with its newline); NULL if pre-rejected
+        ("line", pa.string()),  # text to validate (may keep its newline); NULL if pre-rejected
         ("raw_line", pa.string()),  # only for pre-rejected lines
         ("raw_bytes", pa.binary()),  # only for invalid UTF-8
         ("pre_reasons", pa.list_(pa.string())),
