@@ -343,10 +343,12 @@ during these runs, so only ratios within one run mean much):
       reader + Arrow + depth 3.40 -> 3.12 us per line; read-ahead 4.5 / 4.3 -> 4.2 /
       3.9 s of CPU at --scale 0.2 (alternated).
     full, one invocation each, idle machine: after the first change read_json 24.6 s,
-      run_load 62.9 s -> 2.55x; after the third 24.6 / 60.7 s -> 2.47x; final code
-      23.9 / 59.6 s -> 2.50x and 23.7 / 60.3 s -> 2.55x (session 14: 2.71-2.73x).
-      dlt steps at 5M, alone: extract 44.6 s wall / 83.8 s CPU (was 50.0 / 94.2), load
-      15.7 s / 27.2 s.
+      run_load 62.9 s -> 2.55x; after the third 24.6 / 60.7 s -> 2.47x; after the fourth
+      23.9 / 59.6 s -> 2.50x and 23.7 / 60.3 s -> 2.55x; final code (the reader too)
+      24.2 / 58.3 s -> 2.41x and 23.7 / 57.3 s -> 2.41x, peak RSS 1.48-1.52 GB (session
+      14: 2.71-2.73x). dlt steps at 5M, final code, alone: extract 42.3 s wall / 79.3 s
+      CPU (was 50.0 / 94.2: the stream's thread 27.6, a DuckDB worker 21.7, read-ahead
+      19.3, events spool 7.4, main 2.2), load 15.1 s / 26.2 s.
     Where the statement's time goes now (fast statement, one thread, profiler, per line):
       json_valid + json_type 2.3 us, json_extract_string 2.3, timestamps and plan members
       0.9, the plan and envelope booleans 1.1, the materialized CTE 0.8, Arrow output 0.6.
