@@ -212,7 +212,7 @@ def _node(
     if props or required:
         lists.append(_children(props, required, v, path, depth, ok=ok))
     if schema.get("additionalProperties") is False:
-        allowed = f"[{', '.join(sql_str(k) for k in props)}]::VARCHAR[]"
+        allowed = _sql_list(props)
         extra = f"list_filter(json_keys({v.j}), lambda k: NOT list_contains({allowed}, k))"
         cond = f"{jt} = 'OBJECT' AND len({extra}) > 0"
         msg = _cat(path, sql_str(": unexpected properties: "), f"array_to_string({extra}, ', ')")

@@ -74,7 +74,7 @@ class LineBatch:
     """Consecutive physical lines of one file, starting at `first_line`, as one binary
     Arrow column over the decompressed bytes: each value keeps its line's terminator
     (b"\\n" or b"\\r\\n"; none on a last line without one), which JSON reads as whitespace.
-    `line(i)` gives a line without it, as the file holds it."""
+    `lines_at` gives lines without it, as the file holds them."""
 
     first_line: int
     text: pa.ChunkedArray  # binary
@@ -92,9 +92,6 @@ class LineBatch:
 
     def __len__(self) -> int:
         return len(self.text)
-
-    def line(self, i: int) -> bytes:
-        return self.lines_at([i])[0]
 
     def lines_at(self, indices: list[int]) -> list[bytes]:
         raw = self.text.take(pa.array(indices, pa.int64())).to_pylist()
@@ -281,13 +278,14 @@ class FileReader:
                     overlong, overlong_prefix = None, b""
                     chunk = chunk[nl + 1 :]
                 data = pending + chunk if pending else chunk
-                ends = np.flatnonzero(np.frombuffer(data, np.uint8) == ord("\n")) + 1
+                byte = np.frombuffer(data, np.uint8)
+                ends = np.flatnonzero(byte == ord("\n")) + 1
                 if len(ends):
                     offsets = np.concatenate([[0], ends])
                     lengths = np.diff(offsets) - 1  # without the newline ...
                     if b"\r" in data:  # ... and without a carriage return before it
                         last = ends - 2
-                        lengths -= (lengths > 0) & (np.frombuffer(data, np.uint8)[last] == 13)
+                        lengths -= (lengths > 0) & (byte[last] == ord("\r"))
                     for i in np.flatnonzero(lengths > limit).tolist():
                         start = int(offsets[i])
                         kept[count + i] = data[start : start + min(KEPT_PREFIX_BYTES, lengths[i])]

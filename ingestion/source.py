@@ -28,6 +28,7 @@ from typing import Any
 import dlt
 import fsspec
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ingestion.plan import load_tracking_plan
 from ingestion.reader import (
@@ -129,8 +130,7 @@ class _Batcher:
         # submitted batches, oldest first: (result, the files whose last lines it holds)
         self.running: deque[tuple[Future[pa.Table], list[_FileCount]]] = deque()
         self.undecided: list[pa.Table] = []  # the pool
-        self.undecided_lines = 0
-        self.undecided_by_file: dict[str, int] = {}
+        self.undecided_files: set[str] = set()  # the files with lines in it
         self.waiting: list[_FileCount] = []  # files read to the end, with lines in the pool
 
     def add_file(self, ref: FileRef, reader: FileReader) -> None:
@@ -176,11 +176,9 @@ class _Batcher:
         yield _FileResult(validated=result)
         if result.undecided is not None:
             self.undecided.append(result.undecided)
-            self.undecided_lines += result.undecided.num_rows
-            for file, n in result.undecided_by_file.items():
-                self.undecided_by_file[file] = self.undecided_by_file.get(file, 0) + n
+            self.undecided_files.update(pc.unique(result.undecided["file"]).to_pylist())
         yield from self._files_done(done)
-        if self.undecided_lines >= DECIDE_LINES:
+        if sum(t.num_rows for t in self.undecided) >= DECIDE_LINES:
             yield from self._decide()
 
     def _counted(self, result: Validated) -> Validated:
@@ -193,8 +191,8 @@ class _Batcher:
 
     def _files_done(self, done: list[_FileCount]) -> Iterator[_FileResult]:
         """Manifest rows of files whose lines are all taken, unless some are undecided."""
-        ready = [c for c in done if c.ref.file not in self.undecided_by_file]
-        self.waiting += [c for c in done if c.ref.file in self.undecided_by_file]
+        ready = [c for c in done if c.ref.file not in self.undecided_files]
+        self.waiting += [c for c in done if c.ref.file in self.undecided_files]
         if ready:
             yield self._manifest(ready)
 
@@ -202,7 +200,7 @@ class _Batcher:
         """The pooled undecided lines, by the full statement, then the files waiting."""
         if self.undecided:
             table = pa.concat_tables(self.undecided)
-            self.undecided, self.undecided_lines, self.undecided_by_file = [], 0, {}
+            self.undecided, self.undecided_files = [], set()
             yield _FileResult(validated=self._counted(self.validator.validate_table(table)))
         waiting, self.waiting = self.waiting, []
         if waiting:
@@ -285,7 +283,7 @@ def _read_ahead(
                         source_id=ref.source_id,
                         received_day=ref.received_day,
                     )
-                    depths = depth_bounds(table["line"], batch.lines_at, depth_cap)
+                    depths = depth_bounds(table["line"], depth_cap)
                     table = table.append_column("max_depth", depths)
                     if not put(("table", ref, table)):
                         return

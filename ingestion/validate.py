@@ -11,7 +11,6 @@ parquet files with it, for the source to hand to dlt).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -145,9 +144,8 @@ class Validated:
     by_file: dict[str, list[int]] = field(default_factory=dict)
     valid_file: Spooled | None = None
     rejected_file: Spooled | None = None
-    # a stream's lines left undecided (build_sql): BATCH_SCHEMA rows, and how many per file
+    # a stream's lines left undecided (build_sql), as BATCH_SCHEMA rows
     undecided: pa.Table | None = None
-    undecided_by_file: dict[str, int] = field(default_factory=dict)
 
 
 def _col(name: str) -> str:
@@ -198,36 +196,21 @@ def line_depths(lines: pa.ChunkedArray | pa.Array) -> pa.Array:
     """Exact JSON nesting depth of every line (brackets inside strings do not count; the
     message object is depth 1), int32, 0 for NULL / bracket-free lines. Only meaningful for
     valid JSON. Vectorised: C-speed byte deletion, then prefix sums in numpy."""
-    chunks = lines.chunks if isinstance(lines, pa.ChunkedArray) else [lines]
     out = [np.zeros(0, np.int32)]
-    for chunk in chunks:
+    for chunk in _chunks(lines):
         for start in range(0, len(chunk), _DEPTH_SLICE):
             out.append(_depth_slice(chunk.slice(start, _DEPTH_SLICE)))
     return pa.array(np.concatenate(out), pa.int32())
 
 
-def line_depths_of(lines: list[bytes]) -> pa.Array:
-    """`line_depths` of raw lines as the reader split them (so without newlines): joined
-    by Python directly, ~0.9 us per line cheaper than from an Arrow column. A line the
-    reader or the UTF-8 check already rejected (NULL in the column) gets its bytes' depth,
-    which no check reads."""
-    out = [np.zeros(0, np.int32)]
-    for start in range(0, len(lines), _DEPTH_SLICE):
-        part = lines[start : start + _DEPTH_SLICE]
-        out.append(_depths(_brackets(b"\n".join(part)), len(part)))
-    return pa.array(np.concatenate(out), pa.int32())
-
-
-def depth_bounds(
-    text: pa.ChunkedArray | pa.Array, lines_at: Callable[[list[int]], list[bytes]], cap: int
-) -> pa.Array:
+def depth_bounds(text: pa.ChunkedArray | pa.Array, cap: int) -> pa.Array:
     """Per line, a nesting depth exact wherever it exceeds `cap`, all the too_deep check
     reads. A line holding at most `cap` opening brackets cannot nest deeper, and gets that
-    count; only the others are scanned exactly: read in place when each ends with its
-    newline (the reader's column), else as `lines_at(indices)` gives them (no newlines).
+    count; only the others are scanned exactly: in place when each ends with its newline
+    (the reader's column), else as `line_depths` does (a file's last line, other inputs).
     Counting is one vectorised pass over the buffers of `text` (the same lines as one Arrow
     column): 2.1 -> 1.0 us per bench line, where ~1 line in 8 holds more than 8 brackets."""
-    out, base = [np.zeros(0, np.int32)], 0
+    out = [np.zeros(0, np.int32)]
     for chunk in _chunks(text):
         counts = _opening_brackets(chunk)
         over = np.flatnonzero(counts > cap)
@@ -235,10 +218,9 @@ def depth_bounds(
             part = over[start : start + _DEPTH_SLICE]
             depths = _terminated_depths(chunk, part)
             if depths is None:
-                depths = line_depths_of(lines_at((part + base).tolist())).to_numpy()
+                depths = _depth_slice(chunk.take(pa.array(part)))
             counts[part] = depths
         out.append(counts)
-        base += len(chunk)
     return pa.array(np.concatenate(out), pa.int32())
 
 
@@ -650,7 +632,7 @@ class Validator:
         rows, counted per file, and undecided ones (NULL `is_valid`, a stream's only), not
         counted; the spools append them in the order of the calls."""
         valid, blank = out["is_valid"], out["blank_line"]
-        undecided, undecided_by_file = _undecided(out)
+        undecided = _undecided(out)
         rejected = pc.and_not(pc.invert(valid), blank)
         by_file = _counts_by_file(out["file"], valid, rejected, blank)
         blank_by_file = {f: n[2] for f, n in by_file.items() if n[2]}
@@ -670,7 +652,6 @@ class Validator:
                 self.spools["events"].write(events, events_where),
                 self.spools["rejected"].write(rejected_rows, rejected),
                 undecided,
-                undecided_by_file,
             )
         return Validated(
             events.filter(events_where).cast(EVENTS_SCHEMA),
@@ -679,7 +660,6 @@ class Validator:
             blank_by_file,
             by_file,
             undecided=undecided,
-            undecided_by_file=undecided_by_file,
         )
 
     def spool_to(self, folder: str | Path, load_id: str) -> None:
@@ -728,11 +708,10 @@ EVENTS_FILE_SCHEMA = pa.schema(
 REJECTED_FILE_SCHEMA = REJECTED_SCHEMA.append(LOAD_ID_FIELD)
 
 
-def _undecided(out: pa.Table) -> tuple[pa.Table | None, dict[str, int]]:
-    """A stream result's undecided lines, as input for the full statement (BATCH_SCHEMA),
-    and their number per file."""
+def _undecided(out: pa.Table) -> pa.Table | None:
+    """A stream result's undecided lines, as input for the full statement (BATCH_SCHEMA)."""
     if "undecided_line" not in out.column_names or not out["is_valid"].null_count:
-        return None, {}
+        return None
     rows = out.filter(pc.is_null(out["is_valid"]))
     n = rows.num_rows
     columns = {name: rows[name] for name in ("file", "line_number", "source_id", "received_day")}
@@ -740,9 +719,7 @@ def _undecided(out: pa.Table) -> tuple[pa.Table | None, dict[str, int]]:
     for name in ("raw_line", "raw_bytes", "pre_reasons", "pre_message"):
         columns[name] = pa.nulls(n, BATCH_SCHEMA.field(name).type)
     columns["max_depth"] = rows["max_depth"]
-    counts = rows.group_by("file").aggregate([("file", "count")])
-    by_file = dict(zip(counts["file"].to_pylist(), counts["file_count"].to_pylist(), strict=True))
-    return pa.table(columns, schema=BATCH_SCHEMA), by_file
+    return pa.table(columns, schema=BATCH_SCHEMA)
 
 
 def _all_valid(table: pa.Table, columns: list[str]) -> pa.ChunkedArray:

@@ -8,7 +8,7 @@ import random
 
 import pyarrow as pa
 
-from ingestion.validate import depth_bounds, line_depths, line_depths_of
+from ingestion.validate import depth_bounds, line_depths
 
 
 def _depth(value: object) -> int:
@@ -64,10 +64,11 @@ def test_line_depths_match_json_parse() -> None:
     arr = pa.chunked_array([pa.array(mixed[:3000], pa.string()), pa.array(mixed[3000:])])
     got = line_depths(arr).to_pylist()
     assert len(got) == len(mixed)
-    # the reader's path: raw lines (split on newlines, so holding none), NULL as b""
+    # the reader's path: its column, each line ending with its newline (so holding no
+    # other), NULL as an empty line; cap 0 scans every line holding a bracket, in place
     one_line = [i for i, x in enumerate(mixed) if x is None or "\n" not in x]
-    raw = [(mixed[i] or "").encode() for i in one_line]
-    assert line_depths_of(raw).to_pylist() == [got[i] for i in one_line]
+    read = pa.array([(mixed[i] or "").encode() + b"\n" for i in one_line], pa.binary())
+    assert depth_bounds(read, 0).to_pylist() == [got[i] for i in one_line]
     for line, depth in zip(mixed, got, strict=True):
         if line is None:
             assert depth == 0
@@ -84,8 +85,7 @@ def test_depth_bounds_exact_past_the_cap() -> None:
     large, sliced and chunked Arrow columns (offsets not starting at 0), and on lines that
     keep their terminators (read in place)."""
     lines = [x for x in _lines(random.Random(11)) if "\n" not in x] + ["", "[", "]]]"]
-    raw = [x.encode() for x in lines]
-    exact = line_depths_of(raw).to_pylist()
+    exact = line_depths(pa.array(lines, pa.string())).to_pylist()
     assert max(exact) >= 10  # the random lines reach past every cap below
     whole = pa.array(lines, pa.string())
     columns = {
@@ -98,7 +98,7 @@ def test_depth_bounds_exact_past_the_cap() -> None:
     }
     for name, column in columns.items():
         for cap in range(0, 11):
-            got = depth_bounds(column, lambda at: [raw[i] for i in at], cap).to_pylist()
+            got = depth_bounds(column, cap).to_pylist()
             for line, bound, depth in zip(lines, got, exact, strict=True):
                 if depth > cap:
                     assert bound == depth, (name, cap, line)

@@ -21,7 +21,7 @@ from ingestion.plan import load_tracking_plan
 from ingestion.reader import LineBatch
 from ingestion.reconcile import reconcile
 from ingestion.source import DECIDE_LINES
-from ingestion.validate import Validator, batch_to_table, line_depths_of
+from ingestion.validate import Validator, batch_to_table, line_depths
 from ingestion.validation_stream import ValidationStream
 from tests.ingestion.conftest import PLAN, Warehouse, day_dir, line, msg, write_gz
 
@@ -93,7 +93,7 @@ def _batches(sizes: list[int]) -> list[pa.Table]:
         table = batch_to_table(
             LineBatch.of_lines(1, lines), file=f"f{n}.gz", source_id="src1", received_day=None
         )
-        tables.append(table.append_column("max_depth", line_depths_of(lines)))
+        tables.append(table.append_column("max_depth", line_depths(table["line"])))
         i += size
     return tables
 
