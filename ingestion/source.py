@@ -30,6 +30,7 @@ import fsspec
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ingestion.line_bytes import depth_bounds
 from ingestion.plan import load_tracking_plan
 from ingestion.reader import (
     DEFAULT_BATCH_LINES,
@@ -47,7 +48,6 @@ from ingestion.validate import (
     Validated,
     Validator,
     batch_to_table,
-    depth_bounds,
 )
 from spoor.progress import stage
 

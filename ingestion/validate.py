@@ -21,6 +21,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ingestion.line_bytes import invalid_utf8, is_utf8, line_depths, null_where
 from ingestion.plan import TrackingPlan
 from ingestion.plan_sql import (
     NO_PROBLEMS,
@@ -185,134 +186,6 @@ def _nonempty(name: str) -> str:
 def _depth_exceeds(max_depth: int) -> str:
     # column max_depth: line_depths() or depth_bounds() per line (the message is depth 1)
     return f"coalesce(max_depth > {int(max_depth)}, false)"
-
-
-# Everything but brackets, quotes and the line separator is dropped before the depth scan.
-_DEPTH_DELETE = bytes(b for b in range(256) if b not in b'{}[]"\n')
-_DEPTH_SLICE = 32_768  # lines per scan (bounds the scratch arrays)
-
-
-def line_depths(lines: pa.ChunkedArray | pa.Array) -> pa.Array:
-    """Exact JSON nesting depth of every line (brackets inside strings do not count; the
-    message object is depth 1), int32, 0 for NULL / bracket-free lines. Only meaningful for
-    valid JSON. Vectorised: C-speed byte deletion, then prefix sums in numpy."""
-    out = [np.zeros(0, np.int32)]
-    for chunk in _chunks(lines):
-        for start in range(0, len(chunk), _DEPTH_SLICE):
-            out.append(_depth_slice(chunk.slice(start, _DEPTH_SLICE)))
-    return pa.array(np.concatenate(out), pa.int32())
-
-
-def depth_bounds(text: pa.ChunkedArray | pa.Array, cap: int) -> pa.Array:
-    """Per line, a nesting depth exact wherever it exceeds `cap`, all the too_deep check
-    reads. A line holding at most `cap` opening brackets cannot nest deeper, and gets that
-    count; only the others are scanned exactly: in place when each ends with its newline
-    (the reader's column), else as `line_depths` does (a file's last line, other inputs).
-    Counting is one vectorised pass over the buffers of `text` (the same lines as one Arrow
-    column): 2.1 -> 1.0 us per bench line, where ~1 line in 8 holds more than 8 brackets."""
-    out = [np.zeros(0, np.int32)]
-    for chunk in _chunks(text):
-        counts = _opening_brackets(chunk)
-        over = np.flatnonzero(counts > cap)
-        for start in range(0, len(over), _DEPTH_SLICE):
-            part = over[start : start + _DEPTH_SLICE]
-            depths = _terminated_depths(chunk, part)
-            if depths is None:
-                depths = _depth_slice(chunk.take(pa.array(part)))
-            counts[part] = depths
-        out.append(counts)
-    return pa.array(np.concatenate(out), pa.int32())
-
-
-def _terminated_depths(arr: pa.Array, part: np.ndarray) -> np.ndarray | None:
-    """`line_depths` of elements `part` of a string or binary array whose values each end
-    with a newline (the reader's column): joined as they are, that is already the newline-
-    separated text the scan takes. None when one does not end so (a file's last line).
-    A NULL element gets the depth of whatever its slot holds, which no check reads."""
-    offsets = _offsets(arr)
-    data = memoryview(arr.buffers()[2])
-    starts, ends = offsets[part].tolist(), offsets[part + 1].tolist()
-    joined = b"".join([data[a:b] for a, b in zip(starts, ends, strict=True)])
-    if not joined.endswith(b"\n") or joined.count(b"\n") != len(part):
-        return None
-    return _depths(_brackets(joined[:-1]), len(part))
-
-
-def _offsets(arr: pa.Array) -> np.ndarray:
-    """The offsets of a string or binary array's values into its data buffer."""
-    large = arr.type in (pa.large_string(), pa.large_binary())
-    kind = np.dtype(np.int64 if large else np.int32)
-    return np.frombuffer(arr.buffers()[1], kind, len(arr) + 1, arr.offset * kind.itemsize)
-
-
-def _chunks(arr: pa.ChunkedArray | pa.Array) -> list[pa.Array]:
-    return arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
-
-
-def _opening_brackets(arr: pa.Array) -> np.ndarray:
-    """How many `{` and `[` bytes each element of a string or binary array holds, read
-    from its offsets and data buffers in place (NULL elements: whatever their slot spans,
-    normally nothing)."""
-    n = len(arr)
-    offsets, data_buffer = _offsets(arr), arr.buffers()[2]
-    start, end = int(offsets[0]), int(offsets[-1])
-    if data_buffer is None or end == start:
-        return np.zeros(n, np.int32)
-    data = np.frombuffer(data_buffer, np.uint8, end - start, start)
-    where = np.flatnonzero((data | 0x20) == ord("{"))  # '[' is 0x5b, '{' 0x7b
-    owner = np.searchsorted(offsets[1:] - start, where, side="right")
-    return np.bincount(owner, minlength=n).astype(np.int32)
-
-
-def _brackets(joined: bytes) -> bytes:
-    """Newline-joined lines -> a leading newline, then only their brackets, quotes and
-    newlines; escaped backslashes and quotes removed first (so every remaining quote opens
-    or closes a string). Adjacent quotes are dropped too: a pair changes no bracket's
-    inside/outside parity, and most of the quotes left are such pairs (keys and values
-    without brackets), which cut the numpy scan's input ~7x (1.8 -> 0.2 us per line)."""
-    if b"\\" in joined:
-        joined = joined.replace(b"\\\\", b"").replace(b'\\"', b"")
-    return b"\n" + joined.translate(None, _DEPTH_DELETE).replace(b'""', b"")
-
-
-def _bracket_text(arr: pa.Array) -> bytes:
-    """`_brackets` of a binary array's lines."""
-    offsets = pa.array([0, len(arr)], pa.int32())
-    return _brackets(pc.binary_join(pa.ListArray.from_arrays(offsets, arr), b"\n")[0].as_py())
-
-
-def _depth_slice(arr: pa.Array) -> np.ndarray:
-    n = len(arr)
-    if n == 0:
-        return np.zeros(0, np.int32)
-    arr = pc.fill_null(arr, "").cast(pa.binary())
-    data = _bracket_text(arr)
-    if data.count(b"\n") != n:  # newlines inside lines (JSON whitespace): make them spaces
-        data = _bracket_text(pc.replace_substring(arr, "\n", " "))
-    return _depths(data, n)
-
-
-def _depths(data: bytes, n: int) -> np.ndarray:
-    """Each line's maximum depth, from `_brackets` output holding exactly n >= 1 lines."""
-    r = np.frombuffer(data, np.uint8)
-    starts = np.flatnonzero(r == 10)  # one newline before each line: no empty segment
-    assert len(starts) == n, "a line holds a newline"
-    # inside a string <=> odd number of quotes before it since the line start (a line with
-    # an odd count, i.e. invalid JSON, is evened out at the next newline)
-    quotes = (r == 34).view(np.uint8)
-    odd = np.add.reduceat(quotes, starts, dtype=np.int32).astype(np.uint8) & 1
-    quotes[starts[1:]] = odd[:-1]
-    outside = np.cumsum(quotes, dtype=np.uint8)
-    outside &= 1
-    outside ^= 1
-    low = r & 7  # '{' '[' -> 3, '}' ']' -> 5, '"' and newline -> 2
-    step = (low == 3).view(np.int8) - (low == 5).view(np.int8)
-    step *= outside.view(np.int8)
-    sums = np.add.reduceat(step, starts, dtype=np.int32)
-    depth = step.astype(np.int32)
-    depth[starts[1:]] = -sums[:-1]  # back to 0 at each line start
-    np.cumsum(depth, out=depth)
-    return np.maximum.reduceat(depth, starts)
 
 
 def envelope_checks(max_depth: int) -> list[tuple[str, str, str]]:
@@ -750,29 +623,6 @@ def _counts_by_file(
     }
 
 
-def _is_utf8(raw: bytes) -> bool:
-    try:
-        raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
-def _invalid_utf8(binary: pa.Array | pa.ChunkedArray) -> list[int]:
-    """Indices of the elements that are not valid UTF-8: Arrow's whole-array check,
-    bisected down to single lines (only halves holding a bad line are split)."""
-    try:
-        binary.cast(pa.string())
-        return []
-    except pa.ArrowInvalid:
-        if len(binary) == 1:
-            return [0]
-    half = len(binary) // 2
-    return _invalid_utf8(binary.slice(0, half)) + [
-        half + i for i in _invalid_utf8(binary.slice(half))
-    ]
-
-
 def _sparse(n: int, values: dict[int, Any], type_: pa.DataType) -> pa.Array:
     """A length-n array, NULL except at the given indices."""
     if not values:
@@ -792,10 +642,10 @@ def batch_to_table(
     try:  # one whole-array UTF-8 check; nearly every batch passes it
         text, bad = batch.text.cast(pa.string()), set()
     except pa.ArrowInvalid:
-        bad = set(_invalid_utf8(batch.text))
+        bad = set(invalid_utf8(batch.text))
         text = batch.text.cast(pa.string(), safe=False)  # bad lines are masked below
     # an over-long line is judged by what raw_line keeps of it
-    bad = (bad - set(batch.kept)) | {i for i, x in batch.kept.items() if not _is_utf8(x)}
+    bad = (bad - set(batch.kept)) | {i for i, x in batch.kept.items() if not is_utf8(x)}
     flagged = sorted(set(batch.problems) | bad)
     if flagged:
         raw_line, raw_bytes, pre_reasons, pre_message = {}, {}, {}, {}
@@ -814,7 +664,7 @@ def batch_to_table(
         mask = np.zeros(n, np.bool_)
         mask[flagged] = True
         cols = [
-            pc.if_else(pa.array(mask), pa.scalar(None, pa.string()), text),
+            null_where(text, mask),
             _sparse(n, raw_line, pa.string()),
             _sparse(n, raw_bytes, pa.binary()),
             _sparse(n, pre_reasons, pa.list_(pa.string())),

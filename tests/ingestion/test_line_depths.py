@@ -8,7 +8,7 @@ import random
 
 import pyarrow as pa
 
-from ingestion.validate import depth_bounds, line_depths
+from ingestion.line_bytes import depth_bounds, line_depths
 
 
 def _depth(value: object) -> int:

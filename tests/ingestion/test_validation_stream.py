@@ -16,12 +16,13 @@ import pyarrow.compute as pc
 import pytest
 
 from ingestion import source
+from ingestion.line_bytes import line_depths
 from ingestion.load import run_load
 from ingestion.plan import load_tracking_plan
 from ingestion.reader import LineBatch
 from ingestion.reconcile import reconcile
 from ingestion.source import DECIDE_LINES
-from ingestion.validate import Validator, batch_to_table, line_depths
+from ingestion.validate import Validator, batch_to_table
 from ingestion.validation_stream import ValidationStream
 from tests.ingestion.conftest import PLAN, Warehouse, day_dir, line, msg, write_gz
 
