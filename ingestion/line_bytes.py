@@ -72,6 +72,11 @@ def _positions(data: np.ndarray, match: Callable[[np.ndarray, np.ndarray], None]
     return np.concatenate(found)
 
 
+def byte_positions(data: np.ndarray, value: int) -> np.ndarray:
+    """Sorted positions of the byte `value` in `data`."""
+    return _positions(data, lambda block, out: np.equal(block, value, out=out))
+
+
 def _per_line(offsets: np.ndarray, positions: np.ndarray) -> np.ndarray:
     """How many of the sorted byte `positions` fall in each value (int32)."""
     return np.diff(np.searchsorted(positions, offsets)).astype(np.int32)

@@ -36,13 +36,15 @@ import pyarrow as pa
 # ISA-L's inflate: zlib's API, ~3x its speed (1.5 GB/s against 0.5 on the bench files)
 from isal import isal_zlib
 
-from ingestion.line_bytes import take
+from ingestion.line_bytes import byte_positions, take
 
 GZIP_MAGIC = b"\x1f\x8b"
 UTF8_BOM = b"\xef\xbb\xbf"
 READ_STEP = 1 << 20  # compressed bytes read per call
 DECOMPRESS_STEP = 8 << 20  # decompressed bytes produced per inflate call (bounds memory)
-KEPT_PREFIX_BYTES = 4096  # how much of an over-long line is kept for raw_line
+# How much of an over-long line raw_line keeps: its first KEPT_PREFIX_BYTES, or
+# max_line_bytes when lower (so it does not depend on where the chunks were cut).
+KEPT_PREFIX_BYTES = 4096
 
 DEFAULT_MAX_LINE_BYTES = 1 << 20  # 1 MiB, docs/design.md
 MAX_LINE_BYTES_LIMIT = (1 << 31) - DECOMPRESS_STEP
@@ -249,8 +251,10 @@ class FileReader:
         pending = b""  # partial last line, never longer than max_line_bytes
         overlong: int | None = None  # byte length so far of an over-long line being skipped
         overlong_prefix = b""
-        at_start = True
+        last = b""
+        head: bytes | None = b""  # the first chunks, until a BOM is ruled out
         limit = self.max_line_bytes
+        keep = min(KEPT_PREFIX_BYTES, limit)  # bytes kept of an over-long line
 
         def too_long(prefix: bytes, length: int) -> tuple[str, str]:
             msg = (
@@ -262,43 +266,55 @@ class FileReader:
         def one(line: bytes) -> pa.Array:  # a line that is in no buffer of the file
             return pa.array([line], pa.binary())
 
+        def split(data: bytes, begin: int) -> bytes:
+            """Add the complete lines of data[begin:] to the batch; return the rest."""
+            nonlocal count
+            byte = np.frombuffer(data, np.uint8)
+            ends = byte_positions(byte[begin:], ord("\n")) + (begin + 1)
+            if not len(ends):
+                return data[begin:]
+            offsets = np.concatenate([[begin], ends])
+            lengths = np.diff(offsets) - 1  # without the newline ...
+            if b"\r" in data:  # ... and without a carriage return before it
+                lengths -= (lengths > 0) & (byte[ends - 2] == ord("\r"))
+            for i in np.flatnonzero(lengths > limit).tolist():
+                start = int(offsets[i])
+                kept[count + i] = data[start : start + keep]
+                problems[count + i] = too_long(kept[count + i], int(lengths[i]))
+            pieces.append(_over(data, offsets))
+            count += len(ends)
+            return data[ends[-1] :]
+
         with self.fs.open(self.ref.path, "rb") as f:
             for chunk in self._chunks(f):
-                if at_start:
-                    at_start = False
-                    if chunk.startswith(UTF8_BOM):
-                        chunk = chunk[len(UTF8_BOM) :]
+                if head is not None:  # the file's first bytes: drop a BOM, even a split one
+                    head += chunk
+                    if len(head) < len(UTF8_BOM) and UTF8_BOM.startswith(head):
+                        continue
+                    chunk, head = head.removeprefix(UTF8_BOM), None
                 if overlong is not None:
                     nl = chunk.find(b"\n")
                     if nl < 0:
-                        overlong += len(chunk)
+                        overlong, last = overlong + len(chunk), chunk[-1:]
                         continue
-                    problems[count] = too_long(overlong_prefix, overlong + nl)
+                    cr = (chunk[nl - 1 : nl] if nl else last) == b"\r"  # not counted, as below
+                    problems[count] = too_long(overlong_prefix, overlong + nl - cr)
                     kept[count] = overlong_prefix
                     pieces.append(one(overlong_prefix))
                     count += 1
                     overlong, overlong_prefix = None, b""
                     chunk = chunk[nl + 1 :]
-                data = pending + chunk if pending else chunk
-                byte = np.frombuffer(data, np.uint8)
-                ends = np.flatnonzero(byte == ord("\n")) + 1
-                if len(ends):
-                    offsets = np.concatenate([[0], ends])
-                    lengths = np.diff(offsets) - 1  # without the newline ...
-                    if b"\r" in data:  # ... and without a carriage return before it
-                        last = ends - 2
-                        lengths -= (lengths > 0) & (byte[last] == ord("\r"))
-                    for i in np.flatnonzero(lengths > limit).tolist():
-                        start = int(offsets[i])
-                        kept[count + i] = data[start : start + min(KEPT_PREFIX_BYTES, lengths[i])]
-                        problems[count + i] = too_long(kept[count + i], int(lengths[i]))
-                    pieces.append(_over(data, offsets))
-                    count += len(ends)
-                    pending = data[ends[-1] :]
+                # A line begun in the previous chunk is split off on its own when it ends
+                # here: prepending it to the whole chunk copied every byte once more.
+                nl = chunk.find(b"\n") if pending else -1
+                if nl >= 0:
+                    split(pending + chunk[: nl + 1], 0)
+                    pending = split(chunk, nl + 1)
                 else:
-                    pending = data
+                    pending = split(pending + chunk if pending else chunk, 0)
                 if len(pending) > limit:
-                    overlong, overlong_prefix = len(pending), pending[:KEPT_PREFIX_BYTES]
+                    overlong, overlong_prefix = len(pending), pending[:keep]
+                    last = pending[-1:]  # the skipped line's last byte so far
                     pending = b""
                 if count >= self.batch_lines:
                     text = pa.chunked_array(pieces, pa.binary())
@@ -307,6 +323,8 @@ class FileReader:
                     first_line += count
                     pieces, count, problems, kept = [], 0, {}, {}
 
+        if head:  # a file of one or two bytes that begin a BOM
+            pending = head
         cut = self.status in ("truncated", "expansion_limit")
         if overlong is not None:
             problems[count] = too_long(overlong_prefix, overlong)
