@@ -10,6 +10,7 @@ from typing import Any
 
 import dlt
 import duckdb
+import pyarrow as pa
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 
 from ingestion.reader import (
@@ -18,6 +19,7 @@ from ingestion.reader import (
     DEFAULT_MAX_LINE_BYTES,
 )
 from ingestion.source import spoor_events
+from ingestion.validate import EVENTS_FILE_SCHEMA
 
 DEFAULT_PIPELINE_NAME = "spoor_events"
 DEFAULT_DATASET_NAME = "raw"
@@ -48,6 +50,37 @@ LOAD_DUCKDB_CONFIG = {"memory_limit": "1GB", "preserve_insertion_order": False}
 LOAD_PARALLEL_JOBS = 2
 
 
+# raw.events' JSON columns hold ~650 bytes per event. DuckDB's automatic choice (FSST,
+# dictionary) compresses them slower and worse than zstd: at 5M events the load step takes
+# 14.2 -> 10.0 s and they need 812 -> 462 MB on disk, with scans as fast. dlt cannot declare a
+# compression, so the table is created before dlt first loads it, as dlt would create it
+# from the spooled files; dlt then finds every column in place and leaves it as it is.
+ZSTD_COLUMNS = frozenset(f.name for f in EVENTS_FILE_SCHEMA if f.type == pa.json_(pa.string()))
+
+
+def create_events_table(warehouse_path: str | Path, dataset: str) -> bool:
+    """Create `<dataset>.events` with zstd JSON columns unless it exists; True if created."""
+    with duckdb.connect(str(warehouse_path)) as con:
+        found = con.execute(
+            "SELECT count(*) FROM information_schema.tables "
+            "WHERE table_schema = ? AND table_name = 'events'",
+            [dataset],
+        ).fetchall()
+        if found[0][0]:
+            return False
+        con.register("spooled", EVENTS_FILE_SCHEMA.empty_table())
+        types = {name: type_ for name, type_, *_ in con.execute("DESCRIBE spooled").fetchall()}
+        columns = ", ".join(
+            f'"{f.name}" {types[f.name]}'
+            + (" USING COMPRESSION zstd" if f.name in ZSTD_COLUMNS else "")
+            + ("" if f.nullable else " NOT NULL")
+            for f in EVENTS_FILE_SCHEMA
+        )
+        con.execute(f'CREATE SCHEMA IF NOT EXISTS "{dataset}"')
+        con.execute(f'CREATE TABLE "{dataset}".events ({columns})')
+        return True
+
+
 def default_pipelines_dir(warehouse_path: str | Path) -> str:
     # dlt's working state belongs to the warehouse it describes: keeping it next to the file
     # (not in ~/.dlt) means two warehouses never share "already loaded" state.
@@ -62,6 +95,7 @@ def make_pipeline(
     pipelines_dir: str | None = None,
 ) -> dlt.Pipeline:
     Path(warehouse_path).parent.mkdir(parents=True, exist_ok=True)
+    create_events_table(warehouse_path, dataset_name)
     credentials = DuckDbCredentials(str(warehouse_path), global_config=LOAD_DUCKDB_CONFIG)
     return dlt.pipeline(
         pipeline_name=pipeline_name,
