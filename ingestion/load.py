@@ -10,7 +10,6 @@ from typing import Any
 
 import dlt
 import duckdb
-import pyarrow as pa
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 
 from ingestion.reader import (
@@ -50,16 +49,17 @@ LOAD_DUCKDB_CONFIG = {"memory_limit": "1GB", "preserve_insertion_order": False}
 LOAD_PARALLEL_JOBS = 2
 
 
-# raw.events' JSON columns hold ~650 bytes per event. DuckDB's automatic choice (FSST,
-# dictionary) compresses them slower and worse than zstd: at 5M events the load step takes
-# 14.2 -> 10.0 s and they need 812 -> 462 MB on disk, with scans as fast. dlt cannot declare a
+# raw.events' JSON columns (~650 bytes per event) and unique message ids: DuckDB's
+# automatic choice (FSST, dictionary) compresses them slower and worse than zstd. At 5M
+# events the load step takes 15.2 -> ~10 s and the table 812 -> 398 MB on disk, with scans
+# as fast (zstd on the other id columns made it slower and larger). dlt cannot declare a
 # compression, so the table is created before dlt first loads it, as dlt would create it
 # from the spooled files; dlt then finds every column in place and leaves it as it is.
-ZSTD_COLUMNS = frozenset(f.name for f in EVENTS_FILE_SCHEMA if f.type == pa.json_(pa.string()))
+ZSTD_COLUMNS = ("message_id", "properties", "traits", "context")
 
 
 def create_events_table(warehouse_path: str | Path, dataset: str) -> bool:
-    """Create `<dataset>.events` with zstd JSON columns unless it exists; True if created."""
+    """Create `<dataset>.events` with zstd for ZSTD_COLUMNS unless it exists; True if so."""
     with duckdb.connect(str(warehouse_path)) as con:
         found = con.execute(
             "SELECT count(*) FROM information_schema.tables "
