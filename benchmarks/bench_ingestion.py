@@ -357,6 +357,27 @@ during these runs, so only ratios within one run mean much):
       materialized (-6% on one DuckDB thread, no change on two); result batches of 2,048
       or 65,536 rows; string views in the Arrow output; forcing fsst on the load step's
       INSERT (-35% of its CPU, but a 5x larger table).
+  Session 16 (dlt steps at 5M with per-thread CPU; old/new alternated on one machine):
+    - read-ahead (ingestion/line_bytes.py): invalid UTF-8 bisected among the lines holding
+      a byte >= 0x80 only (~90% of the bench's batches hold one bad line, and the whole
+      batch was bisected), those lines nulled through a validity bitmap instead of a copy
+      of the batch, chunk-by-chunk takes (Arrow's take on a chunked array concatenates it
+      first), opening brackets counted in cache-sized blocks: read-ahead thread 18.6 /
+      18.5 -> 15.4 / 15.2 s of CPU, extract 41.6 / 41.7 -> 40.7 / 40.3 s. Then the reader
+      stops copying each 8 MB chunk behind the previous chunk's partial line: the
+      read-ahead alone (no validation) 16.0 -> 14.5 s.
+    - raw.events created before dlt's first load with zstd for message_id, properties,
+      traits and context (ingestion/load.py): the load step 15.2 s wall / 26.5 s CPU ->
+      11.0 / 19.2 s, the table 812 -> 398 MB. Plain DuckDB, the 5M spooled file into a
+      fresh table: auto 14.2 s, zstd JSON 10.0 s, + message_id 8.8 s, + anonymous_id and
+      user_id 9.1 s (and larger); a scan extracting from context as fast either way.
+    full, one invocation each, idle machine: after the read-ahead and zstd JSON: read_json
+      24.0 s, run_load 52.6 s -> 2.19x; final code: 24.6 / 51.6 s -> 2.10x, peak RSS
+      1.37 GB. dlt trace of the final code: extract 39.2 s, normalize 0.05 s, load 9.8 s;
+      imports 0.8 s and the summary 0.7 s around them. The CPU is ~1.9 cores busy from the
+      third second to the end, so the rest must come off the CPU: the extract's
+      statement (~49 s of CPU) is most of it; the exact depth scan of the ~29% of lines
+      holding more than 8 brackets (all of depth 3-4) costs ~4 s of read-ahead CPU.
 """
 
 from __future__ import annotations
