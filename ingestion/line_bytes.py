@@ -13,7 +13,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-_BLOCK = 1 << 18  # bytes per numpy pass: the scratch arrays stay in the CPU cache
+_BLOCK = 1 << 20  # bytes per numpy pass: scratch arrays that stay in the CPU cache
 _SLICE = 32_768  # lines per exact depth scan (bounds its scratch arrays)
 
 
@@ -57,41 +57,55 @@ def take(arr: pa.ChunkedArray | pa.Array, indices: list[int] | np.ndarray) -> pa
     return taken.take(pa.array(np.argsort(order)))
 
 
-def _positions(data: np.ndarray, match: Callable[[np.ndarray, np.ndarray], None]) -> np.ndarray:
-    """Sorted positions of the bytes of `data` for which `match(block, out)` writes True
-    into the boolean array `out`, one cache-sized block at a time."""
+def byte_positions(data: np.ndarray, value: int) -> np.ndarray:
+    """Sorted positions of the byte `value` in `data`, found block by block."""
     scratch = np.empty(min(len(data), _BLOCK), np.bool_)
     found = [np.zeros(0, np.intp)]
     for at in range(0, len(data), _BLOCK):
         block = data[at : at + _BLOCK]
         out = scratch[: len(block)]
-        match(block, out)
-        hits = np.flatnonzero(out)
-        if len(hits):
-            found.append(hits + at if at else hits)
+        np.equal(block, value, out=out)
+        found.append(np.flatnonzero(out) + at)
     return np.concatenate(found)
 
 
-def byte_positions(data: np.ndarray, value: int) -> np.ndarray:
-    """Sorted positions of the byte `value` in `data`."""
-    return _positions(data, lambda block, out: np.equal(block, value, out=out))
+def _per_line(
+    offsets: np.ndarray, data: np.ndarray, match: Callable[[np.ndarray, np.ndarray], bool]
+) -> np.ndarray:
+    """How many bytes of each value (`offsets` into `data`) `match(block, out)` selects,
+    counted block by block: memory stays bounded whatever the data (a line of CJK text is
+    mostly bytes >= 0x80)."""
+    counts = np.zeros(len(offsets) - 1, np.int32)
+    scratch = np.empty(min(len(data), _BLOCK), np.bool_)
+    for at in range(0, len(data), _BLOCK):
+        block = data[at : at + _BLOCK]
+        out = scratch[: len(block)]
+        if not match(block, out):
+            continue
+        hits = np.flatnonzero(out)
+        if len(hits):  # values lo..hi-1 overlap the block
+            lo = int(np.searchsorted(offsets, at, side="right")) - 1
+            hi = int(np.searchsorted(offsets, at + len(block), side="left"))
+            bounds = np.clip(offsets[lo : hi + 1] - at, 0, len(block))
+            counts[lo:hi] += np.diff(np.searchsorted(hits, bounds)).astype(np.int32)
+    return counts
 
 
-def _per_line(offsets: np.ndarray, positions: np.ndarray) -> np.ndarray:
-    """How many of the sorted byte `positions` fall in each value (int32)."""
-    return np.diff(np.searchsorted(positions, offsets)).astype(np.int32)
+# Byte matchers for _per_line: fill `out` and return True, or return False for a block
+# without a match.
 
 
-def _is_opening(block: np.ndarray, out: np.ndarray) -> None:
+def _is_opening(block: np.ndarray, out: np.ndarray) -> bool:
     np.bitwise_or(block, 0x20, out=out.view(np.uint8))  # '[' 0x5b -> 0x7b, '{' itself
     np.equal(out.view(np.uint8), ord("{"), out=out)
+    return True
 
 
-def _is_high(block: np.ndarray, out: np.ndarray) -> None:
-    if block.max() >= 0x80:  # rare: a reduction without a temporary array decides most blocks
-        np.greater_equal(block, 0x80, out=out)
-    else:
-        out[:] = False
+def _is_high(block: np.ndarray, out: np.ndarray) -> bool:
+    if block.max() < 0x80:  # most blocks: one reduction, no temporary array
+        return False
+    np.greater_equal(block, 0x80, out=out)
+    return True
 
 
 # -- UTF-8 -------------------------------------------------------------------------------
@@ -112,7 +126,7 @@ def invalid_utf8(binary: pa.Array | pa.ChunkedArray) -> list[int]:
     suspects, base = [], 0
     for chunk in _chunks(binary):
         offsets, data = _data(chunk)
-        suspects += (np.flatnonzero(_per_line(offsets, _positions(data, _is_high))) + base).tolist()
+        suspects += (np.flatnonzero(_per_line(offsets, data, _is_high)) + base).tolist()
         base += len(chunk)
     if not suspects:
         return []
@@ -177,7 +191,7 @@ def depth_bounds(text: pa.ChunkedArray | pa.Array, cap: int) -> pa.Array:
     out = [np.zeros(0, np.int32)]
     for chunk in _chunks(text):
         offsets, data = _data(chunk)
-        counts = _per_line(offsets, _positions(data, _is_opening))
+        counts = _per_line(offsets, data, _is_opening)
         over = np.flatnonzero(counts > cap)
         for start in range(0, len(over), _SLICE):
             part = over[start : start + _SLICE]

@@ -251,7 +251,7 @@ class FileReader:
         pending = b""  # partial last line, never longer than max_line_bytes
         overlong: int | None = None  # byte length so far of an over-long line being skipped
         overlong_prefix = b""
-        last = b""
+        last = b""  # the last byte of the over-long line so far (a CR before its newline)
         head: bytes | None = b""  # the first chunks, until a BOM is ruled out
         limit = self.max_line_bytes
         keep = min(KEPT_PREFIX_BYTES, limit)  # bytes kept of an over-long line
