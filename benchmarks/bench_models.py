@@ -184,6 +184,18 @@ so the seconds are only comparable within one line):
     tried, not kept: context's 26 paths as one multi-path json_extract_string instead of
       json_transform into a struct (identical values on all 5.06M rows; 3.0 / 3.1 s
       against 3.3 / 2.9 s).
+  Session 16 (no model changed; raw.events now stores message_id and its JSON columns
+  with zstd, see ingestion/load.py): full benchmark, one invocation, idle machine: bare
+  6.8 s, full 109.1 s (16.1x), incremental 41.2 s (37.8%; its day's load 6.2 s, was 8.0),
+  2 GB cap 152.1 s (1.39x); stg_raw__events 17.3 s (17.8 s in session 13): reading the
+  zstd columns costs nothing more.
+    tried, not kept: the same zstd columns in fct_events through its contract (a `custom`
+      column constraint `using compression zstd` on event_id and properties). A plain
+      copy of the mart into such a table: 11.3 -> 9.7 s, 440 -> 335 MB; but the model
+      itself, `dbt run --select fct_events --full-refresh` on copies of one snapshot,
+      alternated: 20.1 / 20.6 / 19.1 s against 20.2 / 20.1 / 19.0 s, no gain.
+    DuckDB's zstd_min_string_length (default 4096) does not make its automatic choice
+      pick zstd for these columns even at 32: only a column's declared compression does.
 """
 
 from __future__ import annotations
