@@ -372,12 +372,20 @@ during these runs, so only ratios within one run mean much):
       fresh table: auto 14.2 s, zstd JSON 10.0 s, + message_id 8.8 s, + anonymous_id and
       user_id 9.1 s (and larger); a scan extracting from context as fast either way.
     full, one invocation each, idle machine: after the read-ahead and zstd JSON: read_json
-      24.0 s, run_load 52.6 s -> 2.19x; final code: 24.6 / 51.6 s -> 2.10x, peak RSS
-      1.37 GB. dlt trace of the final code: extract 39.2 s, normalize 0.05 s, load 9.8 s;
-      imports 0.8 s and the summary 0.7 s around them. The CPU is ~1.9 cores busy from the
-      third second to the end, so the rest must come off the CPU: the extract's
-      statement (~49 s of CPU) is most of it; the exact depth scan of the ~29% of lines
-      holding more than 8 brackets (all of depth 3-4) costs ~4 s of read-ahead CPU.
+      24.0 s, run_load 52.6 s -> 2.19x; with message_id in zstd too: 24.6 / 51.6 s ->
+      2.10x, peak RSS 1.37 GB; final code (per-line counts in bounded memory): 24.0 / 50.7 s
+      -> 2.11x, peak RSS 1.44 GB. dlt trace (zstd JSON and message_id): extract 39.2 s,
+      normalize 0.05 s, load 9.8 s; imports 0.8 s and the summary 0.7 s around them. The
+      CPU is ~1.9 cores busy from the third second to the end, so the rest must come off
+      the CPU: the extract's statement (~49 s of CPU) is most of it; the exact depth scan
+      of the ~29% of lines holding more than 8 brackets (all of depth 3-4) costs ~4 s of
+      read-ahead CPU.
+    Tried, not kept: MALLOC_MMAP_THRESHOLD_ / MALLOC_TRIM_THRESHOLD_ (page faults: no
+      change); the ISO-8601 regexes (~0.5 us per line of the statement's ~9) behind a
+      shortcut: a LIKE of the usual shape does not check digits, translate() to check them
+      is slower than the regex, one regex over the four timestamps joined gave no clear
+      gain; the spooled parquet uncompressed (pyarrow alone on
+      1.5M spooled rows: 1.13 -> 0.82 s of CPU, but 164 -> 1161 MB of temporary file).
 """
 
 from __future__ import annotations
