@@ -7,7 +7,7 @@ they work in cache-sized blocks with positions, not with one temporary array per
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import numpy as np
 import pyarrow as pa
@@ -57,13 +57,19 @@ def take(arr: pa.ChunkedArray | pa.Array, indices: list[int] | np.ndarray) -> pa
     return taken.take(pa.array(np.argsort(order)))
 
 
-def byte_positions(data: np.ndarray, value: int) -> np.ndarray:
-    """Sorted positions of the byte `value` in `data`, found block by block."""
+def _blocks(data: np.ndarray) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
+    """(offset, block, a boolean scratch array as long) over `data`, one cache-sized block
+    at a time; the scratch is reused from block to block."""
     scratch = np.empty(min(len(data), _BLOCK), np.bool_)
-    found = [np.zeros(0, np.intp)]
     for at in range(0, len(data), _BLOCK):
         block = data[at : at + _BLOCK]
-        out = scratch[: len(block)]
+        yield at, block, scratch[: len(block)]
+
+
+def byte_positions(data: np.ndarray, value: int) -> np.ndarray:
+    """Sorted positions of the byte `value` in `data`, found block by block."""
+    found = [np.zeros(0, np.intp)]
+    for at, block, out in _blocks(data):
         np.equal(block, value, out=out)
         found.append(np.flatnonzero(out) + at)
     return np.concatenate(found)
@@ -76,10 +82,7 @@ def _per_line(
     counted block by block: memory stays bounded whatever the data (a line of CJK text is
     mostly bytes >= 0x80)."""
     counts = np.zeros(len(offsets) - 1, np.int32)
-    scratch = np.empty(min(len(data), _BLOCK), np.bool_)
-    for at in range(0, len(data), _BLOCK):
-        block = data[at : at + _BLOCK]
-        out = scratch[: len(block)]
+    for at, block, out in _blocks(data):
         if not match(block, out):
             continue
         hits = np.flatnonzero(out)

@@ -266,6 +266,14 @@ class FileReader:
         def one(line: bytes) -> pa.Array:  # a line that is in no buffer of the file
             return pa.array([line], pa.binary())
 
+        def add_overlong(length: int) -> None:
+            """Add the over-long line being skipped, of `length` bytes, as its prefix."""
+            nonlocal count
+            problems[count] = too_long(overlong_prefix, length)
+            kept[count] = overlong_prefix
+            pieces.append(one(overlong_prefix))
+            count += 1
+
         def split(data: bytes, begin: int) -> bytes:
             """Add the complete lines of data[begin:] to the batch; return the rest."""
             nonlocal count
@@ -298,10 +306,7 @@ class FileReader:
                         overlong, last = overlong + len(chunk), chunk[-1:]
                         continue
                     cr = (chunk[nl - 1 : nl] if nl else last) == b"\r"  # not counted, as below
-                    problems[count] = too_long(overlong_prefix, overlong + nl - cr)
-                    kept[count] = overlong_prefix
-                    pieces.append(one(overlong_prefix))
-                    count += 1
+                    add_overlong(overlong + nl - cr)
                     overlong, overlong_prefix = None, b""
                     chunk = chunk[nl + 1 :]
                 # A line begun in the previous chunk is split off on its own when it ends
@@ -327,10 +332,7 @@ class FileReader:
             pending = head
         cut = self.status in ("truncated", "expansion_limit")
         if overlong is not None:
-            problems[count] = too_long(overlong_prefix, overlong)
-            kept[count] = overlong_prefix
-            pieces.append(one(overlong_prefix))
-            count += 1
+            add_overlong(overlong)
         elif pending:
             if cut:
                 problems[count] = (
