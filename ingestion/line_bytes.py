@@ -208,16 +208,18 @@ def depth_bounds(text: pa.ChunkedArray | pa.Array, cap: int) -> pa.Array:
 
 def _terminated_depths(arr: pa.Array, part: np.ndarray) -> np.ndarray | None:
     """`line_depths` of elements `part` of a string or binary array whose values each end
-    with a newline (the reader's column): joined as they are, that is already the newline-
+    with a newline (the reader's column): taken together, that is already the newline-
     separated text the scan takes. None when one does not end so (a file's last line).
-    A NULL element gets the depth of whatever its slot holds, which no check reads."""
-    offsets = _offsets(arr)
-    data = memoryview(arr.buffers()[2])
-    starts, ends = offsets[part].tolist(), offsets[part + 1].tolist()
-    joined = b"".join([data[a:b] for a, b in zip(starts, ends, strict=True)])
-    if not joined.endswith(b"\n") or joined.count(b"\n") != len(part):
+    Arrow's take gathers them in C (a Python join of slices cost ~40% of the scan); a NULL
+    element (a nulled invalid-UTF-8 line) is taken as its slot's bytes, whose depth no
+    check reads."""
+    slots = pa.Array.from_buffers(arr.type, len(arr), [None, *arr.buffers()[1:]], 0, arr.offset)
+    taken = slots.take(pa.array(part))
+    _, data = _data(taken)
+    text = _brackets(data.tobytes())  # leading newline, and the last line's own
+    if not text.endswith(b"\n") or text.count(b"\n") != len(part) + 1:
         return None
-    return _depths(_brackets(joined[:-1]), len(part))
+    return _depths(text[:-1], len(part))
 
 
 def _brackets(joined: bytes) -> bytes:

@@ -6,9 +6,10 @@ from __future__ import annotations
 import json
 import random
 
+import numpy as np
 import pyarrow as pa
 
-from ingestion.line_bytes import depth_bounds, line_depths
+from ingestion.line_bytes import depth_bounds, line_depths, null_where
 
 
 def _depth(value: object) -> int:
@@ -104,3 +105,18 @@ def test_depth_bounds_exact_past_the_cap() -> None:
                     assert bound == depth, (name, cap, line)
                 else:
                     assert bound <= cap, (name, cap, line)
+
+
+def test_depth_bounds_exact_beside_nulled_lines() -> None:
+    """The reader's column with some lines nulled (invalid UTF-8: null_where keeps their
+    bytes in place), whole or sliced: every other line is still decided exactly."""
+    lines = [x for x in _lines(random.Random(12)) if "\n" not in x]
+    exact = line_depths(pa.array(lines, pa.string())).to_pylist()
+    mask = np.zeros(len(lines), np.bool_)
+    mask[::5] = True
+    nulled = null_where(pa.chunked_array([pa.array([x + "\n" for x in lines])]), mask)
+    for start in (0, 7):
+        got = depth_bounds(nulled.slice(start), 8).to_pylist()
+        for i, (bound, depth) in enumerate(zip(got, exact[start:], strict=True)):
+            if not mask[start + i]:
+                assert bound == depth if depth > 8 else bound <= 8, lines[start + i]
