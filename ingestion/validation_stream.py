@@ -44,6 +44,7 @@ class _Pending:
     """A submitted batch whose result rows are not all in yet."""
 
     lineage: pa.Table  # its (file, line_number): the result must come in the same order
+    carried: pa.Table  # its columns handed on with the result
     future: Future[pa.Table] = field(default_factory=Future)
     parts: list[pa.RecordBatch] = field(default_factory=list)
     received: int = 0
@@ -60,13 +61,17 @@ class ValidationStream:
         source: str,
         schema: pa.Schema,
         inbox_size: int = 2,
+        carry: tuple[str, ...] = (),
     ) -> None:
-        """`sql` reads the relation `source`: the batches, registered on `cursor`."""
+        """`sql` reads the relation `source`: the batches, registered on `cursor`. The
+        input columns named in `carry` are appended to each batch's result as they are, so
+        the query need not pass them through (e.g. long texts it only reads)."""
         self._cursor = cursor
         self._sql = sql
         self._source = source
         self._schema = schema
         self._inbox_size = inbox_size
+        self._carry = list(carry)
         self._inbox: deque[pa.Table | None] = deque()
         self._pending: deque[_Pending] = deque()
         self._changed = threading.Condition()
@@ -88,7 +93,7 @@ class ValidationStream:
         """Queue `table` (never blocks; call `wait` first to keep the inbox bounded)."""
         if not table.num_rows:
             raise ValueError("an empty batch has no result rows to wait for")
-        pending = _Pending(table.select(["file", "line_number"]))
+        pending = _Pending(table.select(["file", "line_number"]), table.select(self._carry))
         with self._changed:
             if self._closed:
                 raise RuntimeError("validation stream is closed")
@@ -175,6 +180,8 @@ class ValidationStream:
             if head.received == head.lineage.num_rows:
                 result = pa.Table.from_batches(head.parts, schema=batch.schema)
                 _check_order(head.lineage, result)
+                for name in self._carry:
+                    result = result.append_column(name, head.carried[name])
                 with self._changed:
                     self._pending.popleft()
                     head.future.set_result(result)
