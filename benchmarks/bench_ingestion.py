@@ -386,6 +386,34 @@ during these runs, so only ratios within one run mean much):
       is slower than the regex, one regex over the four timestamps joined gave no clear
       gain; the spooled parquet uncompressed (pyarrow alone on
       1.5M spooled rows: 1.13 -> 0.82 s of CPU, but 164 -> 1161 MB of temporary file).
+  Session 17 (raw tables at 5M identical to the session's start, EXCEPT ALL both ways):
+    - the exact depth scan gathers its candidate lines with Arrow's take (NULL slots read
+      as their bytes) instead of a Python join of slices: ~3.1 -> ~2.6 us per candidate;
+      a batch holding a nulled invalid-UTF-8 candidate no longer falls back to the slow
+      path (1 batch in 5). Read-ahead alone at 5M: 15.1 -> 13.6 s of CPU.
+    - the stream's query no longer carries the line's text through its CTEs (the stream
+      hands the input's text on beside the result; Validator.split takes raw_line and the
+      undecided lines from it), and sentAt / originalTimestamp reuse the ISO verdict of
+      receivedAt / timestamp when the text is equal (84% of lines each): statement on one
+      thread ~9.1 -> ~8.7 us per line (best of 5, alternated).
+    run_load at 5M, alternated with the session's start: 50.1 / 50.9 s -> 49.7 / 49.2 s
+      (CPU 91.5 / 92.7 -> 91.1 / 90.2 s). Full, one invocation, idle machine: read_json
+      24.3 s (1.26 GB); run_load 50.0 s (1.44 GB) -> 2.06x. dlt extract at 5M: 39.6 s wall,
+      73.8 s CPU (the stream's thread 27.7, a DuckDB worker 21.1, read-ahead 14.5, events
+      spool 7.4, main 2.2); load 9.9 s / 17.4 s.
+    Found: the load step parses every JSON value again. DuckDB's parquet reader validates
+      a JSON-typed column (StringColumnReader::VerifyString -> yyjson, ~12% of the load's
+      CPU), and a VARCHAR -> JSON cast validates as well. The 5M spooled file into a table
+      whose JSON columns are VARCHAR, from plain-string parquet: 9.0 s wall / 16.6 s CPU
+      -> 7.5 / 13.7 s. Not done: raw.events would lose its JSON type (design.md, the
+      issue), and fct_events' contract would need a cast in dbt instead.
+    Tried, not kept: the same text-sharing for the stamps' TRY_CASTs (no change);
+      `envelope` not materialized in the stream (no change); DuckDB threads=3 for the
+      stream (no change); the events spool filtering by runs of valid rows (slices,
+      then combine_chunks: 0.31 -> 0.28 us per row; unmerged slices made the parquet
+      write slower); forcing dict_fsst / bitpacking or disabling compression methods on
+      the load's INSERT (no change); lz4 / zstd / none for the spool (write 0.98 s per
+      1.35M rows with snappy, 1.05 lz4, 1.40 zstd, 0.64 none; DuckDB reads each as fast).
 """
 
 from __future__ import annotations
