@@ -66,6 +66,11 @@ CASES: list[tuple[bytes, list[str]]] = [
         ["invalid_timestamp", "missing_identity", "missing_message_id"],
     ),
     (line(msg(26, properties={**P, "quantity": 2.0})), []),  # 2.0 is an integer
+    # shaped like an object, yet not JSON: parsed without the json_valid guard
+    (b'{"messageId": "m27" "type": "track"}', ["invalid_json"]),
+    (line(msg(28))[:40] + b"}", ["invalid_json"]),
+    (b'{"a": 1}}\r', ["invalid_json"]),
+    (line(msg(30)), []),
 ]
 
 
