@@ -29,8 +29,8 @@ from ingestion.plan_sql import (
     JsonVal,
     compile_plan,
     compile_plan_ok,
+    event_property_keys,
     json_pointers,
-    plan_property_keys,
     problem,
     sql_str,
 )
@@ -334,25 +334,27 @@ def build_sql(plan: TrackingPlan, *, decide: bool = True) -> str:
         "THEN 'OBJECT' END)"
     )
     props_j = f"(CASE WHEN NOT {_present('properties')} THEN '{{}}' ELSE {_json('properties')} END)"
-    # the members the plan checks, extracted once per track message (absent: NULL lists,
-    # i.e. every member absent, as in an empty object)
-    keys = plan_property_keys(plan)
+    # the members its event's checks read, extracted once per track message (absent: NULL
+    # lists, i.e. every member absent, as in an empty object)
+    keys = {n: event_property_keys(spec) for n, spec in plan.events.items()}
     track_props = f"{_text('type')} = 'track' AND {_type('properties')} = 'OBJECT'"
 
     def member_list(fn: str) -> str:
-        if not keys:
-            return "NULL::VARCHAR[]"
-        return (
-            f"CASE WHEN {track_props} THEN {fn}({_json('properties')}, {json_pointers(keys)}) END"
+        branches = " ".join(
+            f"WHEN {sql_str(n)} THEN {fn}({_json('properties')}, {json_pointers(k)})"
+            for n, k in keys.items()
+            if k
         )
+        if not branches:
+            return "NULL::VARCHAR[]"
+        return f"CASE WHEN {track_props} THEN CASE {_text('event')} {branches} END END"
 
     members = (
         f"{member_list('json_type')} AS props_member_t,\n        "
         f"{member_list('json_extract_string')} AS props_member_s"
     )
-    props = JsonVal(
-        "props_t", "props_j", "props_j", "props_member_t", "props_member_s", tuple(keys)
-    )
+    # compile_plan reads each event's members in the order of event_property_keys
+    props = JsonVal("props_t", "props_j", "props_j", "props_member_t", "props_member_s")
     # a stream: raw_line and the undecided lines from its carried input (docstring)
     raw_line = f"coalesce(raw_line, {LINE_CONTENT})" if decide else "raw_line"
     undecided = "" if decide else ", max_depth"
