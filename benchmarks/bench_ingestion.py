@@ -401,6 +401,19 @@ during these runs, so only ratios within one run mean much):
       24.3 s (1.26 GB); run_load 50.0 s (1.44 GB) -> 2.06x. dlt extract at 5M: 39.6 s wall,
       73.8 s CPU (the stream's thread 27.7, a DuckDB worker 21.1, read-ahead 14.5, events
       spool 7.4, main 2.2); load 9.9 s / 17.4 s.
+    - no json_valid parse for lines shaped like one object ({ ... } before the
+      terminator): json_type inside try() is NULL exactly where json_valid is false, and
+      try() redoes a vector row by row only when a line in it throws (a cut line rarely
+      ends with its brace; the others keep the guard): statement ~8.8 -> ~8.3 us per line.
+      Full: 24.2 / 48.2 s -> 1.99x, then 24.2 / 49.8 s -> 2.06x.
+    - the plan's checks read each event's own property members (1-5 keys) instead of the
+      plan's union (17) for every track message: statement 8.7 -> 7.9 us per line (best
+      of 9, three alternated pairs); run_load at 5M, alternated, 50.1 / 51.1 -> 49.4 /
+      48.7 s. Full, final code, three invocations: read_json 25.9 / 23.2 / 23.9 s,
+      run_load 48.1 / 47.4 / 48.6 s (peak RSS 1.41-1.63 GB) -> 1.86x / 2.04x / 2.04x.
+    Where the statement's time goes now (one thread, ablations): the ISO regexes ~0.35 us
+      per line, the property members and the checks reading them ~0.65, the envelope's
+      two multi-path calls ~2 (a parse each, and ~0.7 us of path lookups for 16 paths).
     Found: the load step parses every JSON value again. DuckDB's parquet reader validates
       a JSON-typed column (StringColumnReader::VerifyString -> yyjson, ~12% of the load's
       CPU), and a VARCHAR -> JSON cast validates as well. The 5M spooled file into a table
