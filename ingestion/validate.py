@@ -279,10 +279,9 @@ def build_sql(plan: TrackingPlan, *, decide: bool = True) -> str:
     fixed number of times for all envelope fields together: json_valid (only for lines not
     shaped like an object, OBJECT_SHAPED), one multi-path json_type (the line's and every
     field's type) and one multi-path json_extract_string (every field's text, objects as
-    JSON text); every check reads those columns
-    (t_/s_/j_/ts_/iso_<field>), never re-parsing a field. Rows that pass every check
-    (nearly all) take a boolean fast path; the list of problems (with messages) is only
-    built for the others.
+    JSON text); every check reads those columns (t_/s_/j_/ts_/iso_<field>), never
+    re-parsing a field. Rows that pass every check (nearly all) take a boolean fast path;
+    the list of problems (with messages) is only built for the others.
 
     With `decide=False` (the load's streaming query) the others are left undecided:
     `is_valid` NULL, with `max_depth`, to be decided later, many at once, with the full
