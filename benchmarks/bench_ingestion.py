@@ -409,8 +409,9 @@ during these runs, so only ratios within one run mean much):
     - the plan's checks read each event's own property members (1-5 keys) instead of the
       plan's union (17) for every track message: statement 8.7 -> 7.9 us per line (best
       of 9, three alternated pairs); run_load at 5M, alternated, 50.1 / 51.1 -> 49.4 /
-      48.7 s. Full, final code, three invocations: read_json 25.9 / 23.2 / 23.9 s,
-      run_load 48.1 / 47.4 / 48.6 s (peak RSS 1.41-1.63 GB) -> 1.86x / 2.04x / 2.04x.
+      48.7 s. Full, final code, four invocations: read_json 25.9 / 23.2 / 23.9 / 23.0 s,
+      run_load 48.1 / 47.4 / 48.6 / 47.9 s (peak RSS 1.41-1.63 GB) -> 1.86x / 2.04x /
+      2.04x / 2.08x.
     Where the statement's time goes now (one thread, ablations): the ISO regexes ~0.35 us
       per line, the property members and the checks reading them ~0.65, the envelope's
       two multi-path calls ~2 (a parse each, and ~0.7 us of path lookups for 16 paths).
