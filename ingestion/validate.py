@@ -536,9 +536,10 @@ class Validator:
         rows, counted per file, and undecided ones (NULL `is_valid`, a stream's only), not
         counted; the spools append them in the order of the calls."""
         valid, blank = out["is_valid"], out["blank_line"]
-        undecided = _undecided(out)
         rejected = pc.and_not(pc.invert(valid), blank)
-        if "line" in out.column_names:  # a stream's result
+        undecided = None
+        if "line" in out.column_names:  # a stream's result: it carries the input's line
+            undecided = _undecided(out)
             out = _with_raw_lines(out, rejected)
         by_file = _counts_by_file(out["file"], valid, rejected, blank)
         blank_by_file = {f: n[2] for f, n in by_file.items() if n[2]}
@@ -616,7 +617,7 @@ REJECTED_FILE_SCHEMA = REJECTED_SCHEMA.append(LOAD_ID_FIELD)
 
 def _undecided(out: pa.Table) -> pa.Table | None:
     """A stream result's undecided lines, as input for the full statement (BATCH_SCHEMA)."""
-    if "line" not in out.column_names or not out["is_valid"].null_count:
+    if not out["is_valid"].null_count:
         return None
     rows = out.filter(pc.is_null(out["is_valid"]))
     n = rows.num_rows
