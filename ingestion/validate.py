@@ -11,6 +11,7 @@ parquet files with it, for the source to hand to dlt).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -38,7 +39,7 @@ from ingestion.reader import LineBatch
 from ingestion.spool import ParquetSpool, Spooled
 from ingestion.validation_stream import ValidationStream
 
-# Envelope fields, read with one multi-path json_type and json_extract_string per line.
+# Envelope fields, read with one from_json per line (build_sql).
 FIELDS = [
     "messageId",
     "type",
@@ -111,7 +112,7 @@ REJECTED_SCHEMA = pa.schema(
     ]
 )
 # Lines that look like one JSON object skip json_valid (a whole parse, ~0.5 us per line):
-# json_type inside try() gives NULL exactly where json_valid is false. try() redoes a vector
+# from_json inside try() gives NULL exactly where json_valid is false. try() redoes a vector
 # row by row when one of its lines throws, so lines that may well not be JSON (a cut line
 # rarely ends with its brace) keep the json_valid guard. The shape only routes; both
 # routes decide the same.
@@ -178,7 +179,7 @@ def _json(name: str) -> str:
 
 
 def _type(name: str) -> str:
-    """json_type of the field, evaluated once per row (column t_<field>)."""
+    """json_type of the field, NULL when absent or JSON null (column t_<field>)."""
     return f"t_{_col(name)}"
 
 
@@ -274,14 +275,31 @@ def envelope_checks(max_depth: int) -> list[tuple[str, str, str]]:
     return checks
 
 
+def _unpack(name: str) -> str:
+    """The t_ and s_ (or j_) columns of envelope field `name` from its JSON text `e.<name>`
+    (from_json, which gives NULL for an absent field and for JSON null alike: every check
+    treats both as absent). The first byte tells the type, as json_type names it; only a
+    number's needs a parse. A string is unquoted by parsing its short text (cheaper in
+    DuckDB than slicing off the quotes); an object is its JSON text as is."""
+    text = f'e."{name}"'  # a constant of FIELDS
+    kinds = "WHEN '\"' THEN 'VARCHAR' WHEN '{' THEN 'OBJECT' WHEN '[' THEN 'ARRAY' "
+    kinds += "WHEN 't' THEN 'BOOLEAN' WHEN 'f' THEN 'BOOLEAN'"
+    type_ = f"CASE left({text}, 1) {kinds} ELSE json_type({text}) END AS {_type(name)}"
+    if name in OBJECT_FIELDS:
+        first, value, column = "{", text, _json(name)
+    else:
+        first, value, column = '"', f"json_extract_string({text}, '$')", _text(name)
+    return f"{type_},\n        CASE WHEN left({text}, 1) = '{first}' THEN {value} END AS {column}"
+
+
 def build_sql(plan: TrackingPlan, *, decide: bool = True) -> str:
-    """One SELECT over the relation named BATCH (BATCH_SCHEMA). Each line is parsed a
-    fixed number of times for all envelope fields together: json_valid (only for lines not
-    shaped like an object, OBJECT_SHAPED), one multi-path json_type (the line's and every
-    field's type) and one multi-path json_extract_string (every field's text, objects as
-    JSON text); every check reads those columns (t_/s_/j_/ts_/iso_<field>), never
-    re-parsing a field. Rows that pass every check (nearly all) take a boolean fast path;
-    the list of problems (with messages) is only built for the others.
+    """One SELECT over the relation named BATCH (BATCH_SCHEMA). Each line is parsed once
+    for all envelope fields together (plus json_valid for a line not shaped like an
+    object, OBJECT_SHAPED): from_json gives every field as JSON text, whose first byte
+    tells its type and a string's is unquoted (`_unpack`); every check reads those columns
+    (t_/s_/j_/ts_/iso_<field>), never re-parsing the line. Rows that pass every check
+    (nearly all) take a boolean fast path; the list of problems (with messages) is only
+    built for the others.
 
     With `decide=False` (the load's streaming query) the others are left undecided:
     `is_valid` NULL, with `max_depth`, to be decided later, many at once, with the full
@@ -291,16 +309,8 @@ def build_sql(plan: TrackingPlan, *, decide: bool = True) -> str:
     such line. The stream's query also leaves the line's text out once parsed: its
     raw_line and the undecided lines come from the input it carries (`Validator.split`),
     ~0.25 us per line less than passing the text through the CTEs."""
-    paths = ", ".join(sql_str("$." + name) for name in FIELDS)
-    unpack = ",\n        ".join(
-        f"t[{i + 2}] AS {_type(n)},\n        "
-        + (
-            f"CASE WHEN t[{i + 2}] = 'OBJECT' THEN s[{i + 1}] END AS {_json(n)}"
-            if n in OBJECT_FIELDS
-            else f"CASE WHEN t[{i + 2}] = 'VARCHAR' THEN s[{i + 1}] END AS {_text(n)}"
-        )
-        for i, n in enumerate(FIELDS)
-    )
+    envelope_struct = sql_str(json.dumps(dict.fromkeys(FIELDS, "JSON")))
+    unpack = ",\n        ".join(_unpack(n) for n in FIELDS)
     # ISO 8601 allows a decimal comma and a lower-case z; DuckDB's cast takes neither. A
     # stamp the plain cast refuses is cast again with both replaced; one it accepts that
     # the ISO regex passes holds neither, so the value is the same. (Replacing in every
@@ -366,21 +376,22 @@ WITH parsed AS (
     SELECT *,
         CASE
             WHEN pre_reasons IS NOT NULL THEN NULL
-            WHEN {OBJECT_SHAPED} THEN try(json_type(line, ['$', {paths}]))
-            WHEN json_valid(line) THEN json_type(line, ['$', {paths}])
-        END AS t
+            WHEN {OBJECT_SHAPED} THEN try(from_json(line, {envelope_struct}))
+            WHEN json_valid(line) AND json_type(line) = 'OBJECT'
+                THEN from_json(line, {envelope_struct})
+        END AS e,
+        CASE
+            WHEN pre_reasons IS NOT NULL OR {OBJECT_SHAPED} THEN NULL
+            WHEN json_valid(line) THEN json_type(line)
+        END AS other_type
     FROM {BATCH}
-), fields AS (
-    SELECT *,
-        t[1] AS line_type,
-        CASE WHEN pre_reasons IS NULL AND t IS NULL
-            THEN trim(line, ' ' || chr(9) || chr(10) || chr(13)) = '' ELSE false END AS blank,
-        CASE WHEN t[1] = 'OBJECT' THEN json_extract_string(line, [{paths}]) END AS s
-    FROM parsed
 ), unpacked AS (
-    SELECT * EXCLUDE (t, s),
+    SELECT * EXCLUDE (e, other_type),
+        CASE WHEN e IS NOT NULL THEN 'OBJECT' ELSE other_type END AS line_type,
+        CASE WHEN pre_reasons IS NULL AND e IS NULL AND other_type IS NULL
+            THEN trim(line, ' ' || chr(9) || chr(10) || chr(13)) = '' ELSE false END AS blank,
         {unpack}
-    FROM fields
+    FROM parsed
 ), stamped AS (
     SELECT *,
         {stamps},
