@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import pytest
@@ -125,3 +126,28 @@ def test_hostile_plan_text_is_bound_safely(tmp_path, events_root, wh):
     s = run_load(str(events_root), wh.path, plan)
     assert (s.rows_valid, s.rows_rejected) == (1, 1)
     assert wh.rejected() == [(2, ["property_enum"])]
+
+
+def test_envelope_values_as_json_reads_them(events_root, wh):
+    """Each envelope field reaches raw.events as JSON reads it: escapes and non-ASCII
+    text unquoted, null like absent, the first of duplicate keys, and key names matched
+    exactly (messageid is not messageId)."""
+    tricky = ['m-"q"', "m-\\back", "m-é/€", "m-\u2028", "m-\t", "m-😀", '\\"', "m-{x}"]
+    lines = [line(msg(i, messageId=m, userId=m)) for i, m in enumerate(tricky)]  # \u escapes
+    lines += [
+        json.dumps(msg(i, messageId=m), ensure_ascii=False).encode() for i, m in enumerate(tricky)
+    ]
+    lines += [
+        line(msg(20)).replace(b'"m-20"', b'"m-\\u00e9\\/\\ud83d\\ude00"'),
+        line(msg(21)).replace(b'{"messageId": "m-21"', b'{"messageId": "m-21", "messageId": "x"'),
+        line(msg(22, messageId=None)).replace(b'"type"', b'"messageid": "m-22", "type"'),
+        b'{"userId": null, "context": null, ' + line(msg(23, userId=None, context=None))[1:],
+    ]
+    write_gz(day_dir(events_root) / "tricky.gz", lines)
+    run_load(str(events_root), wh.path, PLAN)
+    expected = {i + 1: m for i, m in enumerate(tricky + tricky + ["m-é/😀", "m-21"])}
+    assert dict(wh.q("SELECT line_number, message_id FROM raw.events")) == {**expected, 20: "m-23"}
+    users = dict(wh.q("SELECT line_number, user_id FROM raw.events WHERE line_number <= 8"))
+    assert users == {i + 1: m for i, m in enumerate(tricky)}
+    assert wh.rejected("tricky.gz") == [(19, ["missing_message_id"])]
+    assert wh.q("SELECT user_id, context FROM raw.events WHERE line_number = 20") == [(None, None)]
