@@ -428,6 +428,36 @@ during these runs, so only ratios within one run mean much):
       write slower); forcing dict_fsst / bitpacking or disabling compression methods on
       the load's INSERT (no change); lz4 / zstd / none for the spool (write 0.98 s per
       1.35M rows with snappy, 1.05 lz4, 1.40 zstd, 0.64 none; DuckDB reads each as fast).
+  Session 18 (raw tables at 5M identical before and after, EXCEPT ALL both ways):
+    - the envelope from ONE parse: from_json with every field typed JSON gives each
+      field's JSON text; its first byte names the type as json_type would (a number's is
+      parsed), a string is unquoted by json_extract_string on its short text (cheaper
+      than slicing the quotes off in DuckDB). Single-call costs on the bench lines (one
+      thread): multi-path json_type 1.45 us, multi-path json_extract_string 2.3, from_json
+      2.2. Statement 8.3 -> 7.8 us per line; run_load at 5M, alternated: 48.2 / 48.2 ->
+      46.5 / 46.7 s. JSON null and an absent field both come out NULL: every check
+      already treated them alike (test_envelope_values_as_json_reads_them).
+    - `envelope` not materialized and the shared stamps' casts (the same text as
+      receivedAt / timestamp takes its value): one thread, fast 7.38 -> 7.17 and full
+      8.88 -> 8.53 us per line; in the stream within noise (run_load 45.5 / 45.2 s before,
+      44.1 / 45.6 s after).
+    Where the statement's time goes now (one thread, ~7.2 us per line): from_json ~2.2,
+      the checks' boolean ~1.5 (envelope ~0.5; the plan's ~1, of which Product Viewed's
+      branch ~1.1 us per such message and Order Completed's products ~16 us per order),
+      property members ~0.7, ISO regexes ~0.45, stamp casts ~0.3.
+    The load step (perf, the 5M spooled file into raw.events): yyjson validating the JSON
+      columns 14% of its CPU, zstd 14%, UTF-8 checks of the parquet strings 8%, FSST for
+      the other string columns 6%, the uncompressed append and its re-scan 10%.
+    Tried, not kept: from_json for the property members (JSON null comes out as absent,
+      which the plan's checks tell apart); json_extract of the members with types from
+      the first byte (lambdas: 7.58 -> 8.00 us); IN lists instead of OR chains for enums,
+      the member lists unpacked into columns, the boolean as a CASE (no change);
+      invalid UTF-8 found by casting slices of 1,024-16,384 lines and bisecting the bad
+      ones (0.20 -> 0.28 us per line: more casting than the high-byte scan it replaces);
+      pyarrow's count_substring for the bracket counts (3.3 us per line against numpy's
+      0.39); dictionary encoding for the spool's low-cardinality columns (no change in
+      writing or loading); GLOB for the canonical timestamp shape (0.11 against the
+      regex's 0.13 us per call).
 """
 
 from __future__ import annotations

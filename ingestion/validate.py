@@ -12,6 +12,7 @@ parquet files with it, for the source to hand to dlt).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -293,6 +294,21 @@ def _unpack(name: str) -> str:
     return f"{type_},\n        CASE WHEN left({text}, 1) = '{first}' THEN {value} END AS {column}"
 
 
+def _stamp_columns(prefix: str, value: Callable[[str], str]) -> tuple[str, str]:
+    """Columns `<prefix>_<stamp>` = `value(stamp)`: those of the stamps not in
+    SAME_STAMP_AS, then those of the others, which take their SAME_STAMP_AS stamp's column
+    when their text is the same (a later CTE: they read it)."""
+    own = ",\n        ".join(
+        f"{value(n)} AS {prefix}_{_col(n)}" for n in TIMESTAMP_FIELDS if n not in SAME_STAMP_AS
+    )
+    shared = ",\n        ".join(
+        f"CASE WHEN {_text(n)} = {_text(m)} THEN {prefix}_{_col(m)} ELSE {value(n)} END "
+        f"AS {prefix}_{_col(n)}"
+        for n, m in SAME_STAMP_AS.items()
+    )
+    return own, shared
+
+
 def build_sql(plan: TrackingPlan, *, decide: bool = True) -> str:
     """One SELECT over the relation named BATCH (BATCH_SCHEMA). Each line is parsed once
     for all envelope fields together (plus json_valid for a line not shaped like an
@@ -323,14 +339,7 @@ def build_sql(plan: TrackingPlan, *, decide: bool = True) -> str:
             f"{_text(name)}, ',', '.'), 'z', 'Z') AS TIMESTAMPTZ))"
         )
 
-    # a stamp holding the same text as its SAME_STAMP_AS one takes that one's value
-    own_casts = ",\n        ".join(
-        f"{cast(n)} AS ts_{_col(n)}" for n in TIMESTAMP_FIELDS if n not in SAME_STAMP_AS
-    )
-    shared_casts = ",\n        ".join(
-        f"CASE WHEN {_text(n)} = {_text(m)} THEN ts_{_col(m)} ELSE {cast(n)} END AS ts_{_col(n)}"
-        for n, m in SAME_STAMP_AS.items()
-    )
+    own_casts, shared_casts = _stamp_columns("ts", cast)
 
     def iso(name: str) -> str:
         return (
@@ -338,13 +347,7 @@ def build_sql(plan: TrackingPlan, *, decide: bool = True) -> str:
             f"AND ts_{_col(name)} IS NOT NULL, false)"
         )
 
-    own_isos = ",\n        ".join(
-        f"{iso(n)} AS iso_{_col(n)}" for n in TIMESTAMP_FIELDS if n not in SAME_STAMP_AS
-    )
-    shared_isos = ",\n        ".join(
-        f"CASE WHEN {_text(n)} = {_text(m)} THEN iso_{_col(m)} ELSE {iso(n)} END AS iso_{_col(n)}"
-        for n, m in SAME_STAMP_AS.items()
-    )
+    own_isos, shared_isos = _stamp_columns("iso", iso)
     event = (
         f"(CASE WHEN {_text('type')} = 'track' AND {_nonempty('event')} THEN {_text('event')} END)"
     )
