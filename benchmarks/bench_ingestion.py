@@ -441,6 +441,17 @@ during these runs, so only ratios within one run mean much):
       receivedAt / timestamp takes its value): one thread, fast 7.38 -> 7.17 and full
       8.88 -> 8.53 us per line; in the stream within noise (run_load 45.5 / 45.2 s before,
       44.1 / 45.6 s after).
+    - presence booleans (p_<field>) for every envelope field and a JSON type only for
+      the five fields a check types (anonymousId, userId, the objects): one thread
+      7.16 -> 6.98 us per line (two alternated pairs); in the stream within noise.
+    Tried, not kept: passing DuckDbCredentials its path after init to skip dlt's
+      SQLAlchemy import (~0.25 s at start): dlt's load step imports it anyway, to print
+      the credentials.
+    Full, one invocation each, idle machine: after the two small cuts 23.7 / 45.9 s ->
+      1.93x, 24.6 / 45.6 s -> 1.86x, 23.6 / 45.7 s -> 1.94x, and on a fresh clone
+      23.3 / 45.5 s -> 1.95x, 23.2 / 45.6 s -> 1.97x; after the presence booleans
+      23.6 / 46.0 s -> 1.95x, 23.3 / 45.5 s -> 1.95x. Peak RSS 1.41-1.58 GB (read_json
+      1.21-1.31 GB).
     Where the statement's time goes now (one thread, ~7.2 us per line): from_json ~2.2,
       the checks' boolean ~1.5 (envelope ~0.5; the plan's ~1, of which Product Viewed's
       branch ~1.1 us per such message and Order Completed's products ~16 us per order),
