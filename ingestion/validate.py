@@ -397,23 +397,24 @@ def build_sql(plan: TrackingPlan, *, decide: bool = True) -> str:
     env_list = ", ".join(problem(c, code, m) for c, code, m in env)
     checks = f"list_concat([{env_list}]::{PROBLEM}[], {compile_plan(plan, 'ev', props)})"
     return f"""
-WITH parsed AS (
+WITH shaped AS (
     SELECT *,
         CASE
             WHEN pre_reasons IS NOT NULL THEN NULL
-            WHEN {OBJECT_SHAPED} THEN try(from_json(line, {envelope_struct}))
-            WHEN json_valid(line) AND json_type(line) = 'OBJECT'
-                THEN from_json(line, {envelope_struct})
-        END AS e,
-        CASE
-            WHEN pre_reasons IS NOT NULL OR {OBJECT_SHAPED} THEN NULL
+            WHEN {OBJECT_SHAPED} THEN 'SHAPED'
             WHEN json_valid(line) THEN json_type(line)
-        END AS other_type
+        END AS shape
     FROM {BATCH}
+), parsed AS (
+    SELECT *,
+        CASE WHEN shape IN ('SHAPED', 'OBJECT')
+            THEN try(from_json(line, {envelope_struct})) END AS e
+    FROM shaped
 ), unpacked AS (
-    SELECT * EXCLUDE (e, other_type),
-        CASE WHEN e IS NOT NULL THEN 'OBJECT' ELSE other_type END AS line_type,
-        CASE WHEN pre_reasons IS NULL AND e IS NULL AND other_type IS NULL
+    SELECT * EXCLUDE (e, shape),
+        CASE WHEN e IS NOT NULL THEN 'OBJECT' WHEN shape <> 'SHAPED' THEN shape END
+            AS line_type,
+        CASE WHEN pre_reasons IS NULL AND shape IS NULL
             THEN trim(line, ' ' || chr(9) || chr(10) || chr(13)) = '' ELSE false END AS blank,
         {unpack}
     FROM parsed
