@@ -26,11 +26,11 @@ active persons and profiles. Also left out are dbt's per-run overhead, timed her
 The base warehouse is bench_models': the same --work cache, shared. Read the ratios, not
 the seconds: the machine is shared.
 
-Figures, 5M (5,013,006 events), idle machine, two invocations of two rounds (session 19):
-  bare 6.1-6.2 s; floor (1)-(4) 28.6-30.9 s, i.e. 4.65-5.05x bare: (1) 10.9-12.4 s,
-  (2) 5.0-5.5 s, (3) 10.7-11.3 s, (4) 1.7-1.8 s. A one-model `dbt run` takes 4.3-4.4 s
-  (0.7x). So these two marts and dbt's start alone come to 5.4-5.8x bare, before anything
-  else the issue asks for is built.
+Figures, 5M (5,013,006 events), idle machine, five rounds over three invocations
+(session 19): bare 6.1-6.3 s; floor (1)-(4) 28.0-30.9 s, i.e. 4.46-5.05x bare: (1)
+10.2-12.4 s, (2) 5.0-5.5 s, (3) 10.7-11.3 s, (4) 1.7-1.8 s. A one-model `dbt run` takes
+4.3-4.4 s (0.7x). So these two marts and dbt's start alone come to 5.2-5.8x bare, before
+anything else the issue asks for is built.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ import sys
 from pathlib import Path
 
 from benchmarks.bench_ingestion import ensure_data
-from benchmarks.bench_models import BARE_SQL, REPO, base_warehouse, copy, dbt
+from benchmarks.bench_models import BARE_SQL, REPO, base_warehouse, copy, dbt, work_dir
 
 CONTEXT_FIELDS = {
     "page": ["url", "path", "referrer", "title", "search"],
@@ -192,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     events = ensure_data(args.data, args.scale)
-    work = Path(args.work if args.scale == 1 else f"{args.work}-s{args.scale:g}")
+    work = work_dir(args.work, args.scale)
     base = base_warehouse(events, work / "cache")
     runs = work / "floor"
     runs.mkdir(parents=True, exist_ok=True)
